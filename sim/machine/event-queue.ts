@@ -1,0 +1,72 @@
+/**
+ * Bounded priority queue of scheduled actions keyed by (cycle, sequence): actions at the same
+ * cycle run in the order they were scheduled, so the order never depends on anything but inputs.
+ */
+import { assert } from '../core/errors.js';
+
+export interface Scheduled {
+  readonly cycle: number;
+  readonly seq: number;
+  readonly label: string;
+  readonly action: () => void;
+}
+
+/** Put a limit on everything: a runaway model that schedules forever is a simulator bug. */
+export const EVENT_QUEUE_MAX = 100_000;
+
+export class EventQueue {
+  private heap: Scheduled[] = [];
+  private nextSeq = 0;
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(cycle: number, label: string, action: () => void): void {
+    assert(this.heap.length < EVENT_QUEUE_MAX, `event queue exceeds ${EVENT_QUEUE_MAX} entries`);
+    const item = { cycle, seq: this.nextSeq++, label, action };
+    const h = this.heap;
+    h.push(item);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  peekCycle(): number {
+    return this.heap.length === 0 ? Infinity : this.heap[0]!.cycle;
+  }
+
+  pop(): Scheduled | undefined {
+    const h = this.heap;
+    if (h.length === 0) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  clear(): void {
+    this.heap = [];
+  }
+}
+
+function before(a: Scheduled, b: Scheduled): boolean {
+  return a.cycle < b.cycle || (a.cycle === b.cycle && a.seq < b.seq);
+}

@@ -1,0 +1,314 @@
+/**
+ * The machine: memory, threads, XSCOM, device tree, the cycle clock and scheduler, and the IPL
+ * sequencing that hands control from SBE to hostboot to skiboot to Linux. It implements the
+ * Platform interface participants see, and nothing in it knows a participant's internals.
+ *
+ * One cycle = one scheduler tick in which every running thread retires at most one instruction,
+ * in PIR order (design section 2). Scheduled actions at a cycle run before the threads tick.
+ */
+import { PhysicalMemory } from '../mem/physical-memory.js';
+import { ThreadState, Slot, MSR, type ThreadSnapshot } from '../cpu/state.js';
+import { PVR_POWER9 } from '../cpu/spr.js';
+import { Step, type Executor } from '../cpu/executor.js';
+import { XscomBus } from './xscom.js';
+import { DeviceTree, readU64s } from './device-tree.js';
+import { Topology } from './topology.js';
+import { EventQueue } from './event-queue.js';
+import { DEFAULT_COST_MODEL, type CostModel } from './cost-model.js';
+import { configToObject, type MachineConfig } from './config.js';
+import { Prng } from '../core/prng.js';
+import { assert } from '../core/errors.js';
+import { hex } from '../core/u64.js';
+import { Digester, type Digest } from '../core/digest.js';
+import type { EventData, EventKind, Participant, TraceSink } from '../trace/events.js';
+import type { IplHandoff, Platform } from '../participants/platform.js';
+import type { CrashCause, FirmwareProfile, HostbootResult, LinuxKernel, Sbe, Skiboot } from '../participants/firmware.js';
+import { OPAL_TOKEN_NAMES, rcName } from '../participants/opal-api.js';
+import { DT_OPAL_NODE } from '../participants/layout.js';
+
+/** Observation points of the harness. The oracle snapshots the machine itself in these. */
+export interface MachineHooks {
+  /** A thread enters the panic path; called before Linux runs it (the panic-cycle snapshot). */
+  onPanic?(pir: number, cause: CrashCause): void;
+  /** Every core clock has stopped; called before hostboot runs (the clock-stop snapshot). */
+  onClockStop?(handoff: IplHandoff): void;
+  /** Hostboot finished the memory-preserving IPL, before anything reloads. */
+  afterPreservation?(result: HostbootResult): void;
+  /** skiboot has booted (after an MPIPL or normal IPL), before Linux boots. */
+  afterFirmwareBoot?(kind: IplKind): void;
+  /** Linux has booted and run its boot-time work (registration scheduled, or the dump processed). */
+  afterLinuxBoot?(kind: IplKind, linux: LinuxKernel): void;
+}
+
+export type IplKind = 'power-on' | 'normal' | 'mpipl';
+
+/** Makes the executor that runs on a thread for a boot (workloads are per boot). */
+export type ExecutorFactory = (m: Machine, pir: number) => Executor;
+
+export class Machine implements Platform {
+  readonly topology: Topology;
+  readonly mem: PhysicalMemory;
+  readonly xscom = new XscomBus();
+  readonly dt = new DeviceTree();
+  readonly threads: ThreadState[];
+  private readonly busyUntil: number[];
+  private readonly executors: (Executor | undefined)[];
+  private readonly pirIndex = new Map<number, number>();
+  private readonly queue = new EventQueue();
+  private readonly rootPrng: Prng;
+  private currentCycle = 0;
+  /** Bumped at every IPL: actions scheduled by a kernel or firmware of an earlier boot are dropped. */
+  private bootEpoch = 0;
+  private mpiplPending = false;
+  private rebootPending = false;
+
+  readonly sbes: Sbe[];
+  skiboot: Skiboot | undefined;
+  linux: LinuxKernel | undefined;
+  /** Boots so far, and the kind of the last one. */
+  bootCount = 0;
+  lastIpl: IplKind = 'power-on';
+  hooks: MachineHooks = {};
+  executorFactory: ExecutorFactory | undefined;
+
+  constructor(
+    readonly config: MachineConfig,
+    readonly profile: FirmwareProfile,
+    readonly seed: string,
+    readonly sink: TraceSink,
+    readonly cost: CostModel = DEFAULT_COST_MODEL,
+  ) {
+    this.topology = new Topology(config);
+    this.mem = new PhysicalMemory(config.ramSizeBytes);
+    this.rootPrng = new Prng(seed);
+    this.threads = this.topology.threads.map((t) => new ThreadState(t.pir));
+    this.threads.forEach((t, i) => this.pirIndex.set(t.pir, i));
+    this.busyUntil = this.threads.map(() => 0);
+    this.executors = this.threads.map(() => undefined);
+    this.dt.onChange = (path, name, value) =>
+      this.emit('machine', 'dt-prop', { path, name, value: value === undefined ? '(removed)' : describeProp(value) });
+    this.sbes = this.topology.chipIds.map((chip) => profile.makeSbe(chip));
+  }
+
+  // ------------------------------------------------------------ Platform
+
+  cycle(): number {
+    return this.currentCycle;
+  }
+
+  thread(pir: number): ThreadState {
+    const i = this.pirIndex.get(pir);
+    assert(i !== undefined, `no thread with PIR ${hex(pir)}`);
+    return this.threads[i]!;
+  }
+
+  prng(name: string): Prng {
+    return this.rootPrng.stream(name);
+  }
+
+  emit(who: Participant, kind: EventKind, data: EventData): void {
+    this.sink.event({ cycle: this.currentCycle, who, kind, data });
+  }
+
+  opalCall(callerPir: number, token: number, args: readonly bigint[]): bigint {
+    const name = OPAL_TOKEN_NAMES[token] ?? `token ${token}`;
+    this.emit('linux', 'opal-call', { pir: callerPir, token, name, args: args.map((a) => hex(a)).join(',') });
+    const rc = this.skiboot === undefined ? -1n : this.skiboot.opalCall(this, callerPir, token, args);
+    this.emit('skiboot', 'opal-return', { pir: callerPir, token, name, rc: hex(rc), rcName: rcName(rc) });
+    this.occupy(callerPir, this.cost.opalCallCycles);
+    return rc;
+  }
+
+  schedule(delayCycles: number, label: string, action: () => void): void {
+    assert(Number.isSafeInteger(delayCycles) && delayCycles >= 0, `schedule delay ${delayCycles}`);
+    const epoch = this.bootEpoch;
+    this.queue.push(this.currentCycle + delayCycles, label, () => {
+      if (epoch === this.bootEpoch) action();
+    });
+  }
+
+  advance(cycles: number): void {
+    assert(Number.isSafeInteger(cycles) && cycles >= 0, `advance ${cycles}`);
+    this.currentCycle += cycles;
+  }
+
+  occupy(pir: number, cycles: number): void {
+    const i = this.pirIndex.get(pir);
+    if (i === undefined) return;
+    this.busyUntil[i] = Math.max(this.busyUntil[i]!, this.currentCycle + cycles);
+  }
+
+  requestMpipl(handoff: IplHandoff, delayCycles: number): void {
+    if (this.mpiplPending || this.rebootPending) return;
+    this.mpiplPending = true;
+    this.queue.push(this.currentCycle + delayCycles, 'clock stop', () => this.mpiplSequence(handoff));
+  }
+
+  requestNormalReboot(reason: string): void {
+    if (this.mpiplPending || this.rebootPending) return;
+    this.rebootPending = true;
+    this.emit('machine', 'ipl', { kind: 'normal', reason, phase: 'requested' });
+    this.queue.push(this.currentCycle + 1, 'normal reboot', () => this.ipl('normal', undefined));
+  }
+
+  // ------------------------------------------------------------ power, IPL
+
+  powerOn(): void {
+    this.emit('machine', 'power-on', { ...configToObject(this.config), seed: this.seed, firmware: this.profile.name, costModel: this.cost.version });
+    for (const sbe of this.sbes) sbe.attach(this);
+    this.ipl('power-on', undefined);
+  }
+
+  /** S0 → clock stop → hostboot → reboot with whatever hostboot decided. */
+  private mpiplSequence(handoff: IplHandoff): void {
+    this.bootEpoch++;
+    for (const t of this.threads) t.run = 'stopped';
+    this.emit('sbe', 'clock-stop', { chip: handoff.chip, skibootBase: handoff.skibootBase === undefined ? 'none' : hex(handoff.skibootBase) });
+    this.hooks.onClockStop?.(handoff);
+    const hostboot = this.profile.makeHostboot();
+    const result = hostboot.mpiplIpl(this, handoff);
+    this.hooks.afterPreservation?.(result);
+    this.ipl('mpipl', result);
+  }
+
+  private ipl(kind: IplKind, mpipl: HostbootResult | undefined): void {
+    this.bootEpoch++;
+    this.mpiplPending = false;
+    this.rebootPending = false;
+    this.queue.clear();
+    this.resetThreads();
+    const hostboot = this.profile.makeHostboot();
+    if (kind !== 'mpipl') hostboot.normalIpl(this);
+    hostboot.loadImages(this);
+    const booted: IplKind = kind === 'mpipl' && mpipl?.mpiplBoot !== true ? 'normal' : kind;
+    this.lastIpl = booted;
+    this.bootCount++;
+    this.emit('machine', 'ipl', { kind: booted, boot: this.bootCount });
+    this.skiboot = this.profile.makeSkiboot();
+    this.skiboot.boot(this);
+    this.hooks.afterFirmwareBoot?.(booted);
+    this.linux = this.profile.makeLinux();
+    const bootPir = this.threads[0]!.pir;
+    this.linux.boot(this, bootPir);
+    this.hooks.afterLinuxBoot?.(booted, this.linux);
+  }
+
+  /** Every thread comes out of an IPL in hypervisor 64-bit mode with its registers cleared. */
+  private resetThreads(): void {
+    this.threads.forEach((t, i) => {
+      t.r.fill(0);
+      t.set(Slot.MSR, MSR.SF | MSR.HV | MSR.ME);
+      t.setSpr('PIR', BigInt(t.pir));
+      t.setSpr('PVR', PVR_POWER9);
+      t.run = 'stopped';
+      t.coreState = 0;
+      this.busyUntil[i] = 0;
+      this.executors[i] = undefined;
+    });
+  }
+
+  /** Start the boot's workload on every thread (the kernel has brought all CPUs online). */
+  startWorkloads(): void {
+    const factory = this.executorFactory;
+    if (factory === undefined) return;
+    this.threads.forEach((t, i) => {
+      this.executors[i] = factory(this, t.pir);
+      t.run = 'running';
+    });
+  }
+
+  /** The harness injects a crash: the thread enters the kernel's panic path now. */
+  crash(pir: number, cause: CrashCause): void {
+    const linux = this.linux;
+    if (linux === undefined) return;
+    this.emit('harness', 'crash', { pir, cause });
+    this.hooks.onPanic?.(pir, cause);
+    linux.panic(this, pir, cause);
+  }
+
+  /** Schedule at an absolute cycle, surviving reboots (harness actions such as crash points). */
+  at(cycle: number, label: string, action: () => void): void {
+    this.queue.push(Math.max(cycle, this.currentCycle), label, action);
+  }
+
+  // ------------------------------------------------------------ the scheduler
+
+  /** Run until `cycleLimit` or until `stop()` returns true (checked after each cycle's actions). */
+  runUntil(cycleLimit: number, stop: () => boolean = () => false): void {
+    while (this.currentCycle < cycleLimit && !stop()) {
+      while (this.queue.peekCycle() <= this.currentCycle) {
+        this.queue.pop()!.action();
+        if (stop()) return;
+      }
+      if (!this.anyRunning()) {
+        // Nothing retires: jump to the next scheduled action (IPL phases, idle machine).
+        const next = Math.min(this.queue.peekCycle(), cycleLimit);
+        if (next === Infinity) return;
+        this.currentCycle = Math.max(this.currentCycle, next);
+        continue;
+      }
+      this.tick();
+      this.currentCycle++;
+    }
+  }
+
+  private anyRunning(): boolean {
+    for (const t of this.threads) if (t.run === 'running') return true;
+    return false;
+  }
+
+  private tick(): void {
+    const c = this.currentCycle;
+    for (let i = 0; i < this.threads.length; i++) {
+      const t = this.threads[i]!;
+      if (t.run !== 'running' || this.busyUntil[i]! > c) continue;
+      const ex = this.executors[i];
+      if (ex === undefined) continue;
+      const outcome = ex.step(t, this.mem);
+      if (outcome === Step.RETIRED) continue;
+      this.onStepOutcome(i, outcome, ex);
+    }
+  }
+
+  private onStepOutcome(i: number, outcome: number, ex: Executor): void {
+    const t = this.threads[i]!;
+    if (outcome === Step.OPAL_ENTRY) {
+      const token = Number(t.gpr(0) & 0xffffn);
+      const args = Array.from({ length: 8 }, (_, k) => t.gpr(3 + k));
+      const rc = this.opalCall(t.pir, token, args);
+      t.setGpr(3, rc);
+      t.set(Slot.NIP, t.get(Slot.LR));
+      return;
+    }
+    const cause: CrashCause = outcome === Step.TRAP ? 'guest-trap' : 'guest-fault';
+    this.emit('cpu', 'interrupt', { pir: t.pir, kind: outcome === Step.TRAP ? 'program (trap)' : 'program', nip: hex(t.get(Slot.NIP)), detail: ex.lastFault?.() ?? '' });
+    this.crash(t.pir, cause);
+  }
+
+  // ------------------------------------------------------------ observation
+
+  snapshotThreads(): ThreadSnapshot[] {
+    return this.threads.map((t) => t.snapshot());
+  }
+
+  /** Digest of memory and every thread (checkpoints, determinism checks). */
+  digest(): Digest {
+    const h = new Digester().text(this.mem.digest()).f64(this.currentCycle);
+    for (const t of this.threads) h.u32(t.pir).u32Array(t.r).text(t.run);
+    return h.done();
+  }
+
+  /** `opal-entry-address` as skiboot published it (0 when no OPAL is up). */
+  opalEntryAddress(): bigint {
+    const p = this.dt.get(DT_OPAL_NODE, 'opal-entry-address');
+    return p === undefined ? 0n : (readU64s(p)[0] ?? 0n);
+  }
+}
+
+function describeProp(v: Uint8Array): string {
+  if (v.length === 0) return '(empty)';
+  if (v.length % 8 === 0 && v.length <= 64) return readU64s(v).map((x) => hex(x)).join(' ');
+  const zero = v.indexOf(0);
+  if (zero === v.length - 1 && v.subarray(0, zero).every((b) => b >= 0x20 && b < 0x7f)) return JSON.stringify(new TextDecoder().decode(v.subarray(0, zero)));
+  return `${v.length} bytes`;
+}

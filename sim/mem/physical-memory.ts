@@ -1,0 +1,351 @@
+/**
+ * Sparse, paged, copy-on-write physical memory.
+ *
+ * RAM is `[0, sizeBytes)`. Pages (4 KiB) are allocated on first write; a page never written reads
+ * as zero and costs nothing, so a 64 GiB machine with multi-GiB registered regions fits in a few
+ * MiB of host memory. Pages live in a two-level directory indexed by page number, so iteration is
+ * always in address order (digests never depend on insertion or hash order).
+ *
+ * Copy-on-write: a page object may be shared between snapshots and between addresses (a
+ * page-aligned copy shares the source page with the destination). `owned` marks the pages this
+ * instance may write in place; every other present page is cloned on its first write.
+ *
+ * Accesses outside RAM throw TransactionError: the bus's transaction error, which participants
+ * turn into their architected result.
+ */
+import { TransactionError, assert } from '../core/errors.js';
+import { Digester, type Digest } from '../core/digest.js';
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+const PAGE_MASK = PAGE_SIZE - 1;
+const DIR_SHIFT = 12;
+const DIR_ENTRIES = 1 << DIR_SHIFT;
+const DIR_MASK = DIR_ENTRIES - 1;
+
+/** Largest machine we accept: 1 TiB keeps page numbers and directory counts small. */
+export const RAM_SIZE_MAX_BYTES = 2 ** 40;
+
+const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
+
+interface Directory {
+  pages: (Uint8Array | undefined)[];
+  owned: Uint8Array;
+}
+
+export class PhysicalMemory {
+  private dirs: (Directory | undefined)[];
+  /** One-entry cache of the last page written in place; cleared by anything that changes ownership. */
+  private wIndex = -1;
+  private wPage: Uint8Array = ZERO_PAGE;
+
+  constructor(readonly sizeBytes: number) {
+    assert(Number.isSafeInteger(sizeBytes) && sizeBytes > 0 && sizeBytes % PAGE_SIZE === 0, 'RAM size is whole pages');
+    assert(sizeBytes <= RAM_SIZE_MAX_BYTES, 'RAM size within limit');
+    this.dirs = new Array<Directory | undefined>(Math.ceil(sizeBytes / PAGE_SIZE / DIR_ENTRIES));
+  }
+
+  // ---------------------------------------------------------------- pages
+
+  /** The page holding `pageIndex` for reading (shared zero page if absent). */
+  private pageForRead(pageIndex: number): Uint8Array {
+    const dir = this.dirs[pageIndex >>> DIR_SHIFT];
+    return dir?.pages[pageIndex & DIR_MASK] ?? ZERO_PAGE;
+  }
+
+  /** The page holding `pageIndex`, owned by this instance (allocated or cloned as needed). */
+  private pageForWrite(pageIndex: number): Uint8Array {
+    if (pageIndex === this.wIndex) return this.wPage;
+    const d = pageIndex >>> DIR_SHIFT;
+    let dir = this.dirs[d];
+    if (dir === undefined) {
+      dir = { pages: new Array<Uint8Array | undefined>(DIR_ENTRIES), owned: new Uint8Array(DIR_ENTRIES) };
+      this.dirs[d] = dir;
+    }
+    const slot = pageIndex & DIR_MASK;
+    let page = dir.pages[slot];
+    if (page === undefined) {
+      page = new Uint8Array(PAGE_SIZE);
+      dir.pages[slot] = page;
+      dir.owned[slot] = 1;
+    } else if (dir.owned[slot] === 0) {
+      page = page.slice();
+      dir.pages[slot] = page;
+      dir.owned[slot] = 1;
+    }
+    this.wIndex = pageIndex;
+    this.wPage = page;
+    return page;
+  }
+
+  /** Put `page` (shared, not owned) at `pageIndex`, or drop the page when `page` is undefined. */
+  private sharePage(pageIndex: number, page: Uint8Array | undefined): void {
+    const d = pageIndex >>> DIR_SHIFT;
+    let dir = this.dirs[d];
+    if (page === undefined) {
+      if (dir === undefined) return;
+      dir.pages[pageIndex & DIR_MASK] = undefined;
+      dir.owned[pageIndex & DIR_MASK] = 0;
+    } else {
+      if (dir === undefined) {
+        dir = { pages: new Array<Uint8Array | undefined>(DIR_ENTRIES), owned: new Uint8Array(DIR_ENTRIES) };
+        this.dirs[d] = dir;
+      }
+      dir.pages[pageIndex & DIR_MASK] = page;
+      dir.owned[pageIndex & DIR_MASK] = 0;
+    }
+    if (pageIndex === this.wIndex) this.wIndex = -1;
+  }
+
+  private check(address: number, sizeBytes: number, write: boolean): void {
+    if (!(address >= 0 && address + sizeBytes <= this.sizeBytes && Number.isSafeInteger(address))) {
+      throw new TransactionError(address, sizeBytes, write);
+    }
+  }
+
+  /** True if `[address, address + sizeBytes)` lies wholly inside RAM. */
+  contains(address: number | bigint, sizeBytes: number | bigint): boolean {
+    const a = BigInt(address);
+    const s = BigInt(sizeBytes);
+    return a >= 0n && s >= 0n && a + s <= BigInt(this.sizeBytes);
+  }
+
+  // ---------------------------------------------------------------- scalar access
+
+  read8(address: number): number {
+    this.check(address, 1, false);
+    return this.pageForRead(Math.floor(address / PAGE_SIZE))[address & PAGE_MASK]!;
+  }
+
+  write8(address: number, value: number): void {
+    this.check(address, 1, true);
+    this.pageForWrite(Math.floor(address / PAGE_SIZE))[address & PAGE_MASK] = value;
+  }
+
+  read16BE(address: number): number {
+    return (this.read8(address) << 8) | this.read8(address + 1);
+  }
+
+  write16BE(address: number, value: number): void {
+    this.write8(address, (value >>> 8) & 0xff);
+    this.write8(address + 1, value & 0xff);
+  }
+
+  read32BE(address: number): number {
+    const off = address & PAGE_MASK;
+    if (off <= PAGE_SIZE - 4) {
+      this.check(address, 4, false);
+      const p = this.pageForRead(Math.floor(address / PAGE_SIZE));
+      return ((p[off]! << 24) | (p[off + 1]! << 16) | (p[off + 2]! << 8) | p[off + 3]!) >>> 0;
+    }
+    return ((this.read16BE(address) << 16) | this.read16BE(address + 2)) >>> 0;
+  }
+
+  read32LE(address: number): number {
+    const v = this.read32BE(address);
+    return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+  }
+
+  write32BE(address: number, value: number): void {
+    const off = address & PAGE_MASK;
+    if (off <= PAGE_SIZE - 4) {
+      this.check(address, 4, true);
+      const p = this.pageForWrite(Math.floor(address / PAGE_SIZE));
+      p[off] = value >>> 24;
+      p[off + 1] = value >>> 16;
+      p[off + 2] = value >>> 8;
+      p[off + 3] = value;
+      return;
+    }
+    this.check(address, 4, true);
+    this.write16BE(address, value >>> 16);
+    this.write16BE(address + 2, value & 0xffff);
+  }
+
+  write32LE(address: number, value: number): void {
+    const v = value >>> 0;
+    this.write32BE(address, ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24));
+  }
+
+  read64BE(address: number): bigint {
+    this.check(address, 8, false);
+    return (BigInt(this.read32BE(address)) << 32n) | BigInt(this.read32BE(address + 4));
+  }
+
+  write64BE(address: number, value: bigint): void {
+    this.check(address, 8, true);
+    this.write32BE(address, Number((value >> 32n) & 0xffff_ffffn));
+    this.write32BE(address + 4, Number(value & 0xffff_ffffn));
+  }
+
+  read64LE(address: number): bigint {
+    this.check(address, 8, false);
+    return (BigInt(this.read32LE(address + 4)) << 32n) | BigInt(this.read32LE(address));
+  }
+
+  write64LE(address: number, value: bigint): void {
+    this.check(address, 8, true);
+    this.write32LE(address, Number(value & 0xffff_ffffn));
+    this.write32LE(address + 4, Number((value >> 32n) & 0xffff_ffffn));
+  }
+
+  // ---------------------------------------------------------------- bulk access
+
+  readBytes(address: number, sizeBytes: number): Uint8Array {
+    this.check(address, sizeBytes, false);
+    const out = new Uint8Array(sizeBytes);
+    let done = 0;
+    while (done < sizeBytes) {
+      const a = address + done;
+      const off = a & PAGE_MASK;
+      const n = Math.min(PAGE_SIZE - off, sizeBytes - done);
+      out.set(this.pageForRead(Math.floor(a / PAGE_SIZE)).subarray(off, off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  writeBytes(address: number, data: Uint8Array): void {
+    this.check(address, data.length, true);
+    let done = 0;
+    while (done < data.length) {
+      const a = address + done;
+      const off = a & PAGE_MASK;
+      const n = Math.min(PAGE_SIZE - off, data.length - done);
+      this.pageForWrite(Math.floor(a / PAGE_SIZE)).set(data.subarray(done, done + n), off);
+      done += n;
+    }
+  }
+
+  fill(address: number, sizeBytes: number, value: number): void {
+    this.check(address, sizeBytes, true);
+    let done = 0;
+    while (done < sizeBytes) {
+      const a = address + done;
+      const off = a & PAGE_MASK;
+      const n = Math.min(PAGE_SIZE - off, sizeBytes - done);
+      const pageIndex = Math.floor(a / PAGE_SIZE);
+      if (n === PAGE_SIZE && value === 0) this.sharePage(pageIndex, undefined);
+      else this.pageForWrite(pageIndex).fill(value, off, off + n);
+      done += n;
+    }
+  }
+
+  /**
+   * Copy `sizeBytes` from `from` (in `source`, default this memory) to `to`, as a forward copy.
+   * Whole pages at matching page offsets are shared rather than copied, so the cost of a
+   * preservation copy is the number of touched pages, not the number of bytes.
+   */
+  copy(to: number, from: number, sizeBytes: number, source: PhysicalMemory = this): void {
+    source.check(from, sizeBytes, false);
+    this.check(to, sizeBytes, true);
+    if (sizeBytes === 0) return;
+    // An overlapping forward copy within one memory must see its own earlier writes; the
+    // byte-exact semantics of a forward copy are kept by copying through a snapshot of the source.
+    const src = source === this && to > from && to < from + sizeBytes ? this.snapshot() : source;
+    let done = 0;
+    while (done < sizeBytes) {
+      const s = from + done;
+      const d = to + done;
+      const sOff = s & PAGE_MASK;
+      const dOff = d & PAGE_MASK;
+      if (sOff === 0 && dOff === 0 && sizeBytes - done >= PAGE_SIZE) {
+        const sp = src.dirs[Math.floor(s / PAGE_SIZE) >>> DIR_SHIFT]?.pages[Math.floor(s / PAGE_SIZE) & DIR_MASK];
+        if (sp !== undefined) src.markShared(Math.floor(s / PAGE_SIZE));
+        this.sharePage(Math.floor(d / PAGE_SIZE), sp);
+        done += PAGE_SIZE;
+        continue;
+      }
+      const n = Math.min(PAGE_SIZE - sOff, PAGE_SIZE - dOff, sizeBytes - done);
+      const sp = src.pageForRead(Math.floor(s / PAGE_SIZE));
+      this.pageForWrite(Math.floor(d / PAGE_SIZE)).set(sp.subarray(sOff, sOff + n), dOff);
+      done += n;
+    }
+  }
+
+  private markShared(pageIndex: number): void {
+    const dir = this.dirs[pageIndex >>> DIR_SHIFT];
+    if (dir !== undefined) dir.owned[pageIndex & DIR_MASK] = 0;
+    if (pageIndex === this.wIndex) this.wIndex = -1;
+  }
+
+  /**
+   * First offset in `[0, sizeBytes)` where this memory at `a` differs from `other` at `b`, or -1.
+   * Pages that are the same object are equal without reading them.
+   */
+  firstDifference(a: number, other: PhysicalMemory, b: number, sizeBytes: number): number {
+    this.check(a, sizeBytes, false);
+    other.check(b, sizeBytes, false);
+    let done = 0;
+    while (done < sizeBytes) {
+      const x = a + done;
+      const y = b + done;
+      const xOff = x & PAGE_MASK;
+      const yOff = y & PAGE_MASK;
+      const n = Math.min(PAGE_SIZE - xOff, PAGE_SIZE - yOff, sizeBytes - done);
+      const xp = this.pageForRead(Math.floor(x / PAGE_SIZE));
+      const yp = other.pageForRead(Math.floor(y / PAGE_SIZE));
+      if (!(xp === yp && xOff === yOff)) {
+        for (let i = 0; i < n; i++) {
+          if (xp[xOff + i] !== yp[yOff + i]) return done + i;
+        }
+      }
+      done += n;
+    }
+    return -1;
+  }
+
+  // ---------------------------------------------------------------- snapshots and digests
+
+  /** A frozen copy-on-write view of memory now. O(touched directories); no page is copied. */
+  snapshot(): PhysicalMemory {
+    const snap = new PhysicalMemory(this.sizeBytes);
+    for (let d = 0; d < this.dirs.length; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined) continue;
+      dir.owned.fill(0);
+      snap.dirs[d] = { pages: dir.pages.slice(), owned: new Uint8Array(DIR_ENTRIES) };
+    }
+    this.wIndex = -1;
+    return snap;
+  }
+
+  /** Number of pages currently backed by host memory (shared pages counted once per instance). */
+  residentPages(): number {
+    let n = 0;
+    for (const dir of this.dirs) {
+      if (dir === undefined) continue;
+      for (const p of dir.pages) if (p !== undefined) n++;
+    }
+    return n;
+  }
+
+  /** Visit every present page in address order. */
+  forEachPage(visit: (pageIndex: number, page: Uint8Array) => void): void {
+    for (let d = 0; d < this.dirs.length; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined) continue;
+      for (let s = 0; s < DIR_ENTRIES; s++) {
+        const p = dir.pages[s];
+        if (p !== undefined) visit(d * DIR_ENTRIES + s, p);
+      }
+    }
+  }
+
+  /** Digest of the whole RAM contents: absent pages and all-zero pages digest alike. */
+  digest(): Digest {
+    const h = new Digester().f64(this.sizeBytes);
+    this.forEachPage((index, page) => {
+      if (isZeroPage(page)) return;
+      h.f64(index).bytes(page);
+    });
+    return h.done();
+  }
+}
+
+function isZeroPage(page: Uint8Array): boolean {
+  if (page === ZERO_PAGE) return true;
+  const w = new Uint32Array(page.buffer, page.byteOffset, PAGE_SIZE / 4);
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+  return true;
+}

@@ -1,0 +1,83 @@
+/**
+ * Participant interfaces and the firmware profile that bundles them (design sections 3 and 4).
+ * Built-in profiles, mutants and user plugins all implement these same interfaces.
+ */
+import type { IplHandoff, Platform } from './platform.js';
+
+/** One SBE per chip. It maps its registers on XSCOM at attach time and lives across IPLs. */
+export interface Sbe {
+  readonly chip: number;
+  attach(p: Platform): void;
+}
+
+export interface HostbootResult {
+  /** Preservation ran (a readable MDST/MDDT through a valid stashed base). */
+  readonly preserved: boolean;
+  /** MDRT entries written. */
+  readonly mdrtEntries: number;
+  /** Whether this IPL hands skiboot an `mpipl-boot` device tree. */
+  readonly mpiplBoot: boolean;
+}
+
+/** Hostboot: the IPL. Stateless between IPLs: everything that survives is in memory or the SBE. */
+export interface Hostboot {
+  /** Memory-preserving IPL after an S0 (spec phases D and E, design section 5). */
+  mpiplIpl(p: Platform, handoff: IplHandoff): HostbootResult;
+  /** A normal IPL: no preservation, no `mpipl-boot`. */
+  normalIpl(p: Platform): void;
+  /** Both IPLs end by loading the payload images into the firmware load area (spec 3.1, fw-load-area). */
+  loadImages(p: Platform): void;
+}
+
+/** skiboot/OPAL, instantiated anew at every boot (its runtime state is the boot's). */
+export interface Skiboot {
+  /** Boot to the payload: image, reservations, `opal_mpipl_init`, stash chip-ops, OPAL calls. */
+  boot(p: Platform): void;
+  /** The OPAL entry point. Unknown tokens return OPAL_PARAMETER (opal_bad_token). */
+  opalCall(p: Platform, callerPir: number, token: number, args: readonly bigint[]): bigint;
+}
+
+/** Where a crash comes from. */
+export type CrashCause = 'injected' | 'guest-trap' | 'guest-fault';
+
+/** The Linux kernel, instantiated anew at every boot: first kernel or capture kernel. */
+export interface LinuxKernel {
+  /** Boot on `bootPir`; a first kernel schedules its fadump registration, a capture kernel processes the dump. */
+  boot(p: Platform, bootPir: number): void;
+  /** A thread enters the panic path (crash_fadump → opal_fadump_trigger). */
+  panic(p: Platform, pir: number, cause: CrashCause): void;
+  /** User space releases the dump (release_mem) and re-registers (the `registered` sysfs file). */
+  release(p: Platform): void;
+  /** What the capture kernel exports, once `boot` has processed a dump. */
+  readonly capture: CaptureOutput | undefined;
+  /** True once the first kernel has registered fadump (dump_registered). */
+  readonly dumpRegistered: boolean;
+}
+
+/** A file as user space reads it (/proc/vmcore, the OPAL core). */
+export interface CoreFile {
+  readonly sizeBytes: number;
+  read(offset: number, sizeBytes: number): Uint8Array;
+}
+
+export interface CaptureOutput {
+  /** Physical address and size of the ELF core header the capture kernel built (elfcorehdr_addr). */
+  readonly elfcorehdrAddr: number | undefined;
+  readonly elfcorehdrSize: number;
+  /** Why no vmcore was exported, when elfcorehdrAddr is undefined. */
+  readonly noDumpReason: string | undefined;
+  /** The OPAL core at /sys/firmware/opal/mpipl/core, if exported. */
+  readonly opalcore: CoreFile | undefined;
+  /** The warnings and errors the kernel printed while processing the dump. */
+  readonly messages: readonly string[];
+}
+
+export interface FirmwareProfile {
+  readonly name: string;
+  /** Content hash of the profile's implementation (recorded in traces). */
+  readonly contentHash: string;
+  makeSbe(chip: number): Sbe;
+  makeHostboot(): Hostboot;
+  makeSkiboot(): Skiboot;
+  makeLinux(): LinuxKernel;
+}

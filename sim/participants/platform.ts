@@ -1,0 +1,61 @@
+/**
+ * The narrow interface through which every participant touches the machine (design section 3):
+ * the memory bus, XSCOM, device-tree properties, documented thread-state accessors, the OPAL entry
+ * point, the clock and the event stream. Participants never reach into each other; that is what
+ * makes a firmware model replaceable by a plugin.
+ */
+import type { PhysicalMemory } from '../mem/physical-memory.js';
+import type { XscomBus } from '../machine/xscom.js';
+import type { DeviceTree } from '../machine/device-tree.js';
+import type { CostModel } from '../machine/cost-model.js';
+import type { MachineConfig } from '../machine/config.js';
+import type { Topology } from '../machine/topology.js';
+import type { ThreadState } from '../cpu/state.js';
+import type { EventData, EventKind, Participant } from '../trace/events.js';
+import type { Prng } from '../core/prng.js';
+
+/** What the SBE hands to hostboot when it starts a memory-preserving IPL (spec step 16). */
+export interface IplHandoff {
+  /** Chip whose SBE took the S0 interrupt. */
+  readonly chip: number;
+  /** Value stashed under key 0x03 (SBE_STASH_KEY_SKIBOOT_BASE), or undefined if none arrived. */
+  readonly skibootBase: bigint | undefined;
+}
+
+export interface Platform {
+  readonly config: MachineConfig;
+  readonly topology: Topology;
+  readonly mem: PhysicalMemory;
+  readonly xscom: XscomBus;
+  readonly dt: DeviceTree;
+  readonly cost: CostModel;
+
+  /** Current cycle. */
+  cycle(): number;
+  /** Architected state of the thread with this PIR (documented accessors of sim/cpu/state.ts). */
+  thread(pir: number): ThreadState;
+  /** A named, seeded random stream (all randomness flows from the run's seed). */
+  prng(name: string): Prng;
+  emit(who: Participant, kind: EventKind, data: EventData): void;
+
+  /**
+   * Enter OPAL through `opal-entry-address` with the OPAL calling convention (token in r0,
+   * arguments in r3–r10, result in r3). The calling thread is busy for the call's cost.
+   */
+  opalCall(callerPir: number, token: number, args: readonly bigint[]): bigint;
+
+  /** Run `action` `delayCycles` from now (events at one cycle run in scheduling order). */
+  schedule(delayCycles: number, label: string, action: () => void): void;
+  /** Firmware work while no thread runs (IPL phases): move the clock forward. */
+  advance(cycles: number): void;
+  /** Keep a thread from retiring instructions for this many cycles (it is inside firmware or the kernel). */
+  occupy(pir: number, cycles: number): void;
+
+  /**
+   * The SBE hardware action on S0: after `delayCycles`, stop every core clock and start the
+   * memory-preserving IPL with this handoff. Later requests while one is pending are ignored.
+   */
+  requestMpipl(handoff: IplHandoff, delayCycles: number): void;
+  /** A normal (non memory-preserving) reboot, e.g. OPAL_CEC_REBOOT or a failed MPIPL. */
+  requestNormalReboot(reason: string): void;
+}

@@ -1,0 +1,65 @@
+/**
+ * The single event catalogue. Every participant reports what it does as cycle-stamped events in
+ * the spec's vocabulary; the trace writer records them, `inspect` renders them, replay compares them.
+ * Values are JSON- and msgpack-friendly: 64-bit quantities are `0x` hex strings.
+ */
+
+export type Participant = 'machine' | 'cpu' | 'sbe' | 'hostboot' | 'skiboot' | 'linux' | 'oracle' | 'harness';
+
+export const EVENT_KINDS = {
+  'power-on': 'machine powered on (config in data)',
+  boot: 'a participant boots (skiboot first/MPIPL boot, Linux first/capture kernel)',
+  'dt-prop': 'a device-tree property is added, changed or removed',
+  'opal-call': 'an OPAL call enters the OPAL entry point (token, args)',
+  'opal-return': 'an OPAL call returns (token, rc)',
+  'xscom-read': 'an XSCOM read (chip, address, value or error)',
+  'xscom-write': 'an XSCOM write (chip, address, value or error)',
+  'sbe-chipop': 'the SBE handles a chip-op from its mailbox (command, key, value)',
+  's0': 'an SBE receives the S0 interrupt through its control register',
+  'clock-stop': 'the SBE stops every core clock',
+  'ipl': 'an IPL starts (kind: normal or mpipl)',
+  copy: 'hostboot copies a source range to its destination (or skips it, with the reason)',
+  'mdrt-write': 'hostboot writes the MDRT (entries, act_cnt)',
+  'regs-capture': 'hostboot writes the register-capture area and the processor dump area',
+  crash: 'a thread enters the kernel panic path (cycle, PIR, cause)',
+  interrupt: 'a thread takes an architected interrupt (program, trap, machine check)',
+  'linux-log': 'a kernel message the model prints (pr_warn, pr_err …)',
+  'skiboot-log': 'a skiboot console message (prlog)',
+  vmcore: 'the capture kernel exports /proc/vmcore (segments) or drops the dump',
+  opalcore: 'the capture kernel exports the OPAL core or does not',
+  release: 'user space releases the dump (release_mem) and re-registers',
+  checkpoint: 'digest of memory and every thread at a cycle',
+  invariant: 'an oracle verdict for one invariant at one MPIPL',
+} as const;
+
+export type EventKind = keyof typeof EVENT_KINDS;
+
+export type EventValue = string | number | boolean;
+export type EventData = Readonly<Record<string, EventValue>>;
+
+export interface SimEvent {
+  readonly cycle: number;
+  readonly who: Participant;
+  readonly kind: EventKind;
+  readonly data: EventData;
+}
+
+/** Where the machine reports events. The trace writer in traces/ implements it; sim/ never imports traces/. */
+export interface TraceSink {
+  event(e: SimEvent): void;
+}
+
+/** Keeps events in memory (tests, the run summary, the JSON output). */
+export class MemorySink implements TraceSink {
+  readonly events: SimEvent[] = [];
+  event(e: SimEvent): void {
+    this.events.push(e);
+  }
+}
+
+export class TeeSink implements TraceSink {
+  constructor(private readonly sinks: readonly TraceSink[]) {}
+  event(e: SimEvent): void {
+    for (const s of this.sinks) s.event(e);
+  }
+}
