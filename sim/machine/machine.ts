@@ -85,6 +85,8 @@ export class Machine implements Platform {
     this.threads.forEach((t, i) => this.pirIndex.set(t.pir, i));
     this.busyUntil = this.threads.map(() => 0);
     this.executors = this.threads.map(() => undefined);
+    this.xscom.observer = (chip, address, write, value, ok) =>
+      this.emit('machine', write ? 'xscom-write' : 'xscom-read', { chip, address: hex(address), value: value === undefined ? 'error' : hex(value), ok });
     this.dt.onChange = (path, name, value) =>
       this.emit('machine', 'dt-prop', { path, name, value: value === undefined ? '(removed)' : describeProp(value) });
     this.sbes = this.topology.chipIds.map((chip) => profile.makeSbe(chip));
@@ -165,8 +167,7 @@ export class Machine implements Platform {
     for (const t of this.threads) t.run = 'stopped';
     this.emit('sbe', 'clock-stop', { chip: handoff.chip, skibootBase: handoff.skibootBase === undefined ? 'none' : hex(handoff.skibootBase) });
     this.hooks.onClockStop?.(handoff);
-    const hostboot = this.profile.makeHostboot();
-    const result = hostboot.mpiplIpl(this, handoff);
+    const result = this.profile.makeHostboot().mpiplIpl(this, handoff, this.profile.images());
     this.hooks.afterPreservation?.(result);
     this.ipl('mpipl', result);
   }
@@ -177,9 +178,7 @@ export class Machine implements Platform {
     this.rebootPending = false;
     this.queue.clear();
     this.resetThreads();
-    const hostboot = this.profile.makeHostboot();
-    if (kind !== 'mpipl') hostboot.normalIpl(this);
-    hostboot.loadImages(this);
+    if (kind !== 'mpipl') this.profile.makeHostboot().normalIpl(this, this.profile.images());
     const booted: IplKind = kind === 'mpipl' && mpipl?.mpiplBoot !== true ? 'normal' : kind;
     this.lastIpl = booted;
     this.bootCount++;

@@ -17,8 +17,12 @@ interface Mapping {
   readonly device: XscomDevice;
 }
 
+/** Sees every access (the machine turns them into xscom-read / xscom-write trace events). */
+export type XscomObserver = (chip: number, address: number, write: boolean, value: bigint | undefined, ok: boolean) => void;
+
 export class XscomBus {
   private readonly maps: Mapping[] = [];
+  observer: XscomObserver = () => {};
 
   map(chip: number, first: number, count: number, device: XscomDevice): void {
     const last = first + count - 1;
@@ -36,11 +40,15 @@ export class XscomBus {
 
   /** undefined = XSCOM error. */
   read(chip: number, address: number): bigint | undefined {
-    return this.find(chip, address)?.device.read(chip, address);
+    const v = this.find(chip, address)?.device.read(chip, address);
+    this.observer(chip, address, false, v, v !== undefined);
+    return v;
   }
 
   write(chip: number, address: number, value: bigint): boolean {
     const m = this.find(chip, address);
-    return m === undefined ? false : m.device.write(chip, address, value);
+    const ok = m === undefined ? false : m.device.write(chip, address, value);
+    this.observer(chip, address, true, value, ok);
+    return ok;
   }
 }

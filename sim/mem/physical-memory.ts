@@ -295,6 +295,32 @@ export class PhysicalMemory {
     return -1;
   }
 
+  /**
+   * Visit every page whose contents differ between this memory and `other` (same size), in
+   * address order. Pages that are the same object, or absent in both, are skipped unread.
+   */
+  forEachDifferentPage(other: PhysicalMemory, visit: (pageIndex: number, mine: Uint8Array, theirs: Uint8Array) => void): void {
+    assert(other.sizeBytes === this.sizeBytes, 'memories of the same size');
+    for (let d = 0; d < this.dirs.length; d++) {
+      const a = this.dirs[d];
+      const b = other.dirs[d];
+      if (a === undefined && b === undefined) continue;
+      for (let s = 0; s < DIR_ENTRIES; s++) {
+        const pa = a?.pages[s] ?? ZERO_PAGE;
+        const pb = b?.pages[s] ?? ZERO_PAGE;
+        if (pa === pb) continue;
+        let same = true;
+        for (let i = 0; i < PAGE_SIZE; i++) {
+          if (pa[i] !== pb[i]) {
+            same = false;
+            break;
+          }
+        }
+        if (!same) visit(d * DIR_ENTRIES + s, pa, pb);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- snapshots and digests
 
   /** A frozen copy-on-write view of memory now. O(touched directories); no page is copied. */

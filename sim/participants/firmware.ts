@@ -19,14 +19,25 @@ export interface HostbootResult {
   readonly mpiplBoot: boolean;
 }
 
-/** Hostboot: the IPL. Stateless between IPLs: everything that survives is in memory or the SBE. */
+/**
+ * The boot images in flash (PNOR): what every IPL loads. The skiboot image goes to SKIBOOT_BASE,
+ * the kernel and initramfs into the two `fw-load-area` ranges (spec 3.1, 5.8).
+ */
+export interface FirmwareImages {
+  readonly skiboot: Uint8Array;
+  readonly kernel: Uint8Array;
+  readonly initramfs: Uint8Array;
+}
+
+/**
+ * Hostboot: the IPL. Stateless between IPLs: everything that survives is in memory or the SBE.
+ * Both IPLs load the images and publish `/ibm,opal/dump` (the HDAT path of spec step 1).
+ */
 export interface Hostboot {
   /** Memory-preserving IPL after an S0 (spec phases D and E, design section 5). */
-  mpiplIpl(p: Platform, handoff: IplHandoff): HostbootResult;
+  mpiplIpl(p: Platform, handoff: IplHandoff, images: FirmwareImages): HostbootResult;
   /** A normal IPL: no preservation, no `mpipl-boot`. */
-  normalIpl(p: Platform): void;
-  /** Both IPLs end by loading the payload images into the firmware load area (spec 3.1, fw-load-area). */
-  loadImages(p: Platform): void;
+  normalIpl(p: Platform, images: FirmwareImages): void;
 }
 
 /** skiboot/OPAL, instantiated anew at every boot (its runtime state is the boot's). */
@@ -80,4 +91,6 @@ export interface FirmwareProfile {
   makeHostboot(): Hostboot;
   makeSkiboot(): Skiboot;
   makeLinux(): LinuxKernel;
+  /** The flash contents every IPL loads. */
+  images(): FirmwareImages;
 }

@@ -1,0 +1,47 @@
+/**
+ * The command-line entry (composition root). Every command returns an exit code of design
+ * section 8; usage errors and bad input become one line on stderr and exit 2, never a stack trace.
+ */
+import type { CliIo, Command } from './io.js';
+import { CannotTestError, ExitCode, UsageError } from '../core/errors.js';
+import { runCommand } from './commands/run.js';
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  run: { run: runCommand, summary: 'run one scenario and judge it against every invariant' },
+};
+
+const USAGE = `usage: mpipl-sim <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`)
+  .join('\n')}
+
+exit codes: 0 pass, 1 finding, 2 usage or bad input, 125 cannot test this trace
+`;
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(USAGE);
+    return name === undefined ? ExitCode.usage : ExitCode.pass;
+  }
+  const cmd = COMMANDS[name];
+  if (cmd === undefined) {
+    io.stderr(`mpipl-sim: unknown command "${name}" (try: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return ExitCode.usage;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`mpipl-sim ${name}: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    if (e instanceof CannotTestError) {
+      io.stderr(`mpipl-sim ${name}: ${e.message}\n`);
+      return ExitCode.cannotTest;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Run one scenario end to end: power on, first kernel, crash(es), MPIPL, capture kernel, release,
+ * re-registration — with the oracle judging every round. The harness plays user space (it crashes
+ * the kernel at the planned cycle and writes release_mem) and gives each kernel its workloads.
+ */
+import { Machine } from '../machine/machine.js';
+import type { IplKind } from '../machine/machine.js';
+import type { TraceSink } from '../trace/events.js';
+import { Oracle } from '../oracle/oracle.js';
+import type { InvariantResult } from '../oracle/invariants.js';
+import { registerView, type RegisterView } from '../cpu/state.js';
+import type { FirmwareProfile, LinuxKernel } from '../participants/firmware.js';
+import type { ScenarioSpec } from './scenario.js';
+import { SyntheticWorkload } from '../workloads/synthetic.js';
+import { Slot } from '../cpu/state.js';
+import type { Executor } from '../cpu/executor.js';
+import { hex } from '../core/u64.js';
+import type { MdrtRecord } from '../oracle/readers.js';
+
+export interface CrashReport {
+  readonly cycle: number;
+  readonly pir: number;
+  readonly cause: string;
+  readonly clockStopCycle: number | undefined;
+  /** The crashing thread at the panic cycle. */
+  readonly registers: RegisterView;
+  readonly mdrt: readonly MdrtRecord[];
+  readonly mpiplBoot: boolean;
+}
+
+export interface RunResult {
+  readonly verdict: 'pass' | 'fail';
+  readonly spec: ScenarioSpec;
+  readonly crashes: readonly CrashReport[];
+  readonly invariants: readonly InvariantResult[];
+  readonly finalCycle: number;
+  readonly finalDigest: string;
+  /** Why the run stopped early, if it did (cycle limit). */
+  readonly note: string | undefined;
+}
+
+/** Per-thread arena for workloads: 1 MiB, half of the threads in boot memory, half high in RAM. */
+const ARENA_SIZE_BYTES = 0x10_0000;
+const LOW_ARENA_BASE = 0x0400_0000;
+
+export function arenaFor(m: Machine, index: number): { base: number; sizeBytes: number } {
+  const high = index % 2 === 1;
+  const slot = Math.floor(index / 2);
+  const base = high ? m.config.ramSizeBytes - 0x400_0000 + slot * ARENA_SIZE_BYTES : LOW_ARENA_BASE + slot * ARENA_SIZE_BYTES;
+  return { base, sizeBytes: ARENA_SIZE_BYTES };
+}
+
+export type WorkloadFactory = (m: Machine, pir: number, arena: { base: number; sizeBytes: number }) => Executor;
+
+/** The synthetic workload: registers seeded per thread and per boot from the run's seed. */
+export const syntheticWorkload: WorkloadFactory = (m, pir, arena) => {
+  const t = m.thread(pir);
+  const prng = m.prng(`workload/boot${m.bootCount}/pir${pir}`);
+  for (let g = 0; g < 32; g++) t.setGpr(g, prng.u64());
+  t.setGpr(3, BigInt(arena.base));
+  t.setGpr(4, BigInt(arena.sizeBytes));
+  t.setGpr(31, prng.u64() | 1n);
+  t.cr = prng.u32();
+  t.set(Slot.LR, 0x10_0000n);
+  t.set(Slot.CTR, prng.u64());
+  t.set(Slot.NIP, 0x10_0000n);
+  return new SyntheticWorkload();
+};
+
+export interface RunOptions {
+  readonly sink: TraceSink;
+  readonly profile: FirmwareProfile;
+  readonly workload?: WorkloadFactory;
+  /** Skiboot image size, the declared firmware scratch of no-collateral-writes. */
+  readonly checkpointEveryCycles?: number;
+}
+
+export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
+  const m = new Machine(spec.config, opts.profile, spec.seed, opts.sink);
+  const oracle = new Oracle(m, opts.profile.images().skiboot.length);
+  const workload = opts.workload ?? syntheticWorkload;
+  let bootIndex = -1;
+  let crashesDone = 0;
+  let finished = false;
+  const crashCycles: { cycle: number; pir: number; cause: string }[] = [];
+
+  m.executorFactory = (machine, pir) => {
+    const i = machine.threads.findIndex((t) => t.pir === pir);
+    return workload(machine, pir, arenaFor(machine, i));
+  };
+  m.hooks = {
+    onPanic: (pir, cause) => {
+      crashCycles.push({ cycle: m.cycle(), pir, cause });
+      oracle.onPanic(pir, cause);
+    },
+    onClockStop: (h) => oracle.onClockStop(h),
+    afterPreservation: (r) => oracle.afterPreservation(r),
+    afterFirmwareBoot: (k) => oracle.afterFirmwareBoot(k),
+    afterLinuxBoot: (kind: IplKind, linux: LinuxKernel) => {
+      oracle.afterLinuxBoot(kind, linux);
+      bootIndex++;
+      m.startWorkloads();
+      const captured = linux.capture !== undefined;
+      if (captured) m.schedule(spec.releaseAfterCycles, 'user space: release_mem', () => linux.release(m));
+      const plan = spec.crashes[bootIndex];
+      if (plan === undefined) {
+        // No more crashes: let the last kernel run a little (and release its dump), then stop.
+        m.schedule(spec.releaseAfterCycles * 2, 'end of scenario', () => {
+          finished = true;
+        });
+        return;
+      }
+      const fire = (): void => {
+        crashesDone++;
+        m.crash(plan.pir, 'injected');
+      };
+      if (plan.atCycle !== undefined) m.schedule(Math.max(0, plan.atCycle - m.cycle()), `crash PIR ${hex(plan.pir)}`, fire);
+      else m.schedule((captured ? spec.releaseAfterCycles : 0) + (plan.afterBootCycles ?? 0), `crash PIR ${hex(plan.pir)}`, fire);
+    },
+  };
+
+  m.powerOn();
+  m.runUntil(spec.maxCycles, () => finished);
+  const note = finished ? undefined : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - crashesDone} crash(es) not reached`;
+
+  const crashes: CrashReport[] = oracle.rounds.map((round, i) => {
+    const panic = round.panic;
+    const snap = panic?.threads.find((t) => t.pir === panic.pir) ?? round.clockStop?.threads[0];
+    return {
+      cycle: panic?.cycle ?? round.clockStop?.cycle ?? 0,
+      pir: panic?.pir ?? -1,
+      cause: panic?.cause ?? crashCycles[i]?.cause ?? 'firmware',
+      clockStopCycle: round.clockStop?.cycle,
+      registers: registerView(snap ?? m.threads[0]!.snapshot()),
+      mdrt: round.mdrt,
+      mpiplBoot: round.mpiplBoot,
+    };
+  });
+  const verdict = oracle.ok && note === undefined ? 'pass' : 'fail';
+  return { verdict, spec, crashes, invariants: oracle.results, finalCycle: m.cycle(), finalDigest: m.digest(), note };
+}

@@ -1,0 +1,64 @@
+/**
+ * A scenario: everything that determines one run — seed, machine, firmware, crash plan, Linux
+ * options and fault injections. It is plain JSON-able data (it goes into trace headers) and is
+ * validated eagerly. `deriveScenario` fills what the user left open from the seed alone.
+ */
+import { UsageError } from '../core/errors.js';
+import { Prng } from '../core/prng.js';
+import type { MachineConfig } from '../machine/config.js';
+import { Topology } from '../machine/topology.js';
+
+export interface CrashPoint {
+  /** Absolute cycle (the first crash from `--crash-at`), or … */
+  readonly atCycle?: number;
+  /** … cycles after that boot's kernel starts its workloads. */
+  readonly afterBootCycles?: number;
+  readonly pir: number;
+}
+
+export interface Faults {
+  /** Every SBE drops the stash chip-op: hostboot never learns the skiboot base. */
+  readonly dropStash?: boolean;
+  /** skiboot writes a smaller `alloc_size` into the processor dump area (bytes). */
+  readonly allocSizeBytes?: number;
+}
+
+export interface ScenarioSpec {
+  readonly seed: string;
+  readonly config: MachineConfig;
+  readonly firmware: string;
+  /** Crash k happens during the k-th kernel boot (first kernel = boot 0). */
+  readonly crashes: readonly CrashPoint[];
+  /** Linux options (see sim/participants/linux/options.ts), as JSON overrides of the defaults. */
+  readonly linux: Readonly<Record<string, unknown>>;
+  readonly faults: Faults;
+  /** Cycles a kernel keeps running after its dump is released before the next crash or the end. */
+  readonly releaseAfterCycles: number;
+  /** Safety limit; reaching it ends the run (and says so). */
+  readonly maxCycles: number;
+}
+
+export interface ScenarioOverrides {
+  crashAt?: number;
+  crashPir?: number;
+  crashes?: number;
+}
+
+/** Default crash window: long enough for registration (a few OPAL calls) to finish most of the time. */
+const CRASH_WINDOW_CYCLES = 6_000;
+
+export function deriveScenario(seed: string, config: MachineConfig, firmware: string, o: ScenarioOverrides = {}): ScenarioSpec {
+  const prng = new Prng(seed).stream('scenario');
+  const topo = new Topology(config);
+  if (o.crashPir !== undefined && !topo.hasPir(o.crashPir)) {
+    throw new UsageError(`--crash-pir: PIR 0x${o.crashPir.toString(16)} does not exist (PIRs: ${topo.threads.map((t) => `0x${t.pir.toString(16)}`).join(' ')})`);
+  }
+  const count = o.crashes ?? 1;
+  const crashes: CrashPoint[] = [];
+  for (let k = 0; k < count; k++) {
+    const pir = k === 0 && o.crashPir !== undefined ? o.crashPir : prng.pick(topo.threads).pir;
+    if (k === 0 && o.crashAt !== undefined) crashes.push({ atCycle: o.crashAt, pir });
+    else crashes.push({ afterBootCycles: prng.int(2_000, CRASH_WINDOW_CYCLES), pir });
+  }
+  return { seed, config, firmware, crashes, linux: {}, faults: {}, releaseAfterCycles: 1_000, maxCycles: 100_000_000 };
+}
