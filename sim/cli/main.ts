@@ -5,9 +5,13 @@
 import type { CliIo, Command } from './io.js';
 import { CannotTestError, ExitCode, UsageError } from '../core/errors.js';
 import { runCommand } from './commands/run.js';
+import { replayCommand } from './commands/replay.js';
+import { inspectCommand } from './commands/inspect.js';
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run one scenario and judge it against every invariant' },
+  replay: { run: replayCommand, summary: 're-run recorded traces and compare them bit for bit' },
+  inspect: { run: inspectCommand, summary: 'show a trace as a timeline (or JSON)' },
 };
 
 const USAGE = `usage: mpipl-sim <command> [options]

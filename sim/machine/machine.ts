@@ -70,6 +70,9 @@ export class Machine implements Platform {
   lastIpl: IplKind = 'power-on';
   hooks: MachineHooks = {};
   executorFactory: ExecutorFactory | undefined;
+  /** When set (recording or replaying), a `checkpoint` event with the machine digest this often. */
+  checkpointEveryCycles: number | undefined;
+  private nextCheckpointCycle = 0;
 
   constructor(
     readonly config: MachineConfig,
@@ -166,6 +169,7 @@ export class Machine implements Platform {
     this.bootEpoch++;
     for (const t of this.threads) t.run = 'stopped';
     this.emit('sbe', 'clock-stop', { chip: handoff.chip, skibootBase: handoff.skibootBase === undefined ? 'none' : hex(handoff.skibootBase) });
+    if (this.checkpointEveryCycles !== undefined) this.checkpoint();
     this.hooks.onClockStop?.(handoff);
     const result = this.profile.makeHostboot().mpiplIpl(this, handoff, this.profile.images());
     this.hooks.afterPreservation?.(result);
@@ -248,6 +252,15 @@ export class Machine implements Platform {
       }
       this.tick();
       this.currentCycle++;
+      if (this.checkpointEveryCycles !== undefined && this.currentCycle >= this.nextCheckpointCycle) this.checkpoint();
+    }
+  }
+
+  /** Emit a checkpoint: the cycle and the digest of memory and every thread. */
+  checkpoint(): void {
+    this.emit('machine', 'checkpoint', { digest: this.digest() });
+    if (this.checkpointEveryCycles !== undefined) {
+      this.nextCheckpointCycle = (Math.floor(this.currentCycle / this.checkpointEveryCycles) + 1) * this.checkpointEveryCycles;
     }
   }
 

@@ -38,6 +38,14 @@ export class PhysicalMemory {
   /** One-entry cache of the last page written in place; cleared by anything that changes ownership. */
   private wIndex = -1;
   private wPage: Uint8Array = ZERO_PAGE;
+  /**
+   * Watched pages (one flag per page, per directory) and the watcher told when one is written.
+   * The interpreter's predecode cache watches the pages it decoded, so stores, copies and fills
+   * that change code drop the stale decode. A write clears the flag; only the first write after
+   * a decode pays for the call. Watched pages never enter the one-entry write cache above.
+   */
+  private watchDirs: (Uint8Array | undefined)[] = [];
+  private codeWatcher: ((pageIndex: number) => void) | undefined;
 
   constructor(readonly sizeBytes: number) {
     assert(Number.isSafeInteger(sizeBytes) && sizeBytes > 0 && sizeBytes % PAGE_SIZE === 0, 'RAM size is whole pages');
@@ -56,6 +64,7 @@ export class PhysicalMemory {
   /** The page holding `pageIndex`, owned by this instance (allocated or cloned as needed). */
   private pageForWrite(pageIndex: number): Uint8Array {
     if (pageIndex === this.wIndex) return this.wPage;
+    this.notifyWrite(pageIndex);
     const d = pageIndex >>> DIR_SHIFT;
     let dir = this.dirs[d];
     if (dir === undefined) {
@@ -80,6 +89,7 @@ export class PhysicalMemory {
 
   /** Put `page` (shared, not owned) at `pageIndex`, or drop the page when `page` is undefined. */
   private sharePage(pageIndex: number, page: Uint8Array | undefined): void {
+    this.notifyWrite(pageIndex);
     const d = pageIndex >>> DIR_SHIFT;
     let dir = this.dirs[d];
     if (page === undefined) {
@@ -95,6 +105,33 @@ export class PhysicalMemory {
       dir.owned[pageIndex & DIR_MASK] = 0;
     }
     if (pageIndex === this.wIndex) this.wIndex = -1;
+  }
+
+  // ---------------------------------------------------------------- code-page watch
+
+  /** Install the one watcher (the interpreter's shared predecode cache for this memory). */
+  setCodeWatcher(watcher: (pageIndex: number) => void): void {
+    assert(this.codeWatcher === undefined || this.codeWatcher === watcher, 'one code watcher per memory');
+    this.codeWatcher = watcher;
+  }
+
+  /** Call the watcher on the next write to `pageIndex`. */
+  watchPage(pageIndex: number): void {
+    const d = pageIndex >>> DIR_SHIFT;
+    let w = this.watchDirs[d];
+    if (w === undefined) {
+      w = new Uint8Array(DIR_ENTRIES);
+      this.watchDirs[d] = w;
+    }
+    w[pageIndex & DIR_MASK] = 1;
+    if (pageIndex === this.wIndex) this.wIndex = -1;
+  }
+
+  private notifyWrite(pageIndex: number): void {
+    const w = this.watchDirs[pageIndex >>> DIR_SHIFT];
+    if (w === undefined || w[pageIndex & DIR_MASK] === 0) return;
+    w[pageIndex & DIR_MASK] = 0;
+    this.codeWatcher?.(pageIndex);
   }
 
   private check(address: number, sizeBytes: number, write: boolean): void {

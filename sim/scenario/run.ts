@@ -71,12 +71,13 @@ export interface RunOptions {
   readonly sink: TraceSink;
   readonly profile: FirmwareProfile;
   readonly workload?: WorkloadFactory;
-  /** Skiboot image size, the declared firmware scratch of no-collateral-writes. */
+  /** Emit checkpoints (recording and replay). */
   readonly checkpointEveryCycles?: number;
 }
 
 export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
   const m = new Machine(spec.config, opts.profile, spec.seed, opts.sink);
+  m.checkpointEveryCycles = opts.checkpointEveryCycles;
   const oracle = new Oracle(m, opts.profile.images().skiboot.length);
   const workload = opts.workload ?? syntheticWorkload;
   let bootIndex = -1;
@@ -137,5 +138,6 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
     };
   });
   const verdict = oracle.ok && note === undefined ? 'pass' : 'fail';
+  if (opts.checkpointEveryCycles !== undefined) m.checkpoint();
   return { verdict, spec, crashes, invariants: oracle.results, finalCycle: m.cycle(), finalDigest: m.digest(), note };
 }

@@ -13,6 +13,7 @@ import { runScenario, type RunResult } from '../../scenario/run.js';
 import { resolveProfile } from '../../firmware/profiles.js';
 import { MemorySink } from '../../trace/events.js';
 import type { RegisterView } from '../../cpu/state.js';
+import { parseTraceLevel, recordRun } from '../recording.js';
 
 const FLAGS = {
   seed: { type: 'string' },
@@ -135,8 +136,10 @@ export const runCommand: Command = async (argv: string[], io: CliIo) => {
   const p = parseFlags(argv, FLAGS, false);
   const spec = scenarioFromFlags(p);
   const factory = resolveProfile(spec.firmware);
-  if (stringFlag(p, 'record') !== undefined) throw new UsageError('--record: trace recording is not available in this build yet');
-  const result = runScenario(spec, { sink: new MemorySink(), profile: factory(spec) });
+  const record = stringFlag(p, 'record');
+  const level = parseTraceLevel(stringFlag(p, 'trace-level'));
+  const profile = factory(spec);
+  const result = record === undefined ? runScenario(spec, { sink: new MemorySink(), profile }) : recordRun(spec, profile, record, level);
   if (boolFlag(p, 'json')) io.stdout(`${JSON.stringify(runJson(result), null, 2)}\n`);
   else io.stdout(runText(result));
   return result.verdict === 'pass' ? 0 : 1;

@@ -1,0 +1,85 @@
+/**
+ * The glue between scenario runs and trace files: record a run, and re-run a recorded scenario
+ * from its header for replay. This is the composition root's job (sim/ never imports traces/
+ * elsewhere): the machine only knows the TraceSink interface.
+ */
+import type { ScenarioSpec } from '../scenario/scenario.js';
+import { runScenario, type RunResult } from '../scenario/run.js';
+import { configToObject, configFromObject } from '../machine/config.js';
+import { COST_MODEL_VERSION } from '../machine/cost-model.js';
+import type { FirmwareProfile } from '../participants/firmware.js';
+import type { SimEvent, TraceSink } from '../trace/events.js';
+import { SIMULATOR_VERSION } from '../version.js';
+import { CannotTestError, UsageError } from '../core/errors.js';
+import { TraceWriter } from '../../traces/writer.js';
+import type { JsonValue, TraceHeader, TraceHeaderInput, TraceItem, TraceLevel } from '../../traces/format.js';
+import { resolveProfile } from '../firmware/profiles.js';
+
+/** Checkpoint interval of recorded runs: often enough to bound a bisect, rare enough to be cheap. */
+export const CHECKPOINT_EVERY_CYCLES = 20_000;
+
+export function headerFor(spec: ScenarioSpec, profile: FirmwareProfile, level: TraceLevel): TraceHeaderInput {
+  return {
+    simulatorVersion: SIMULATOR_VERSION,
+    costModelVersion: COST_MODEL_VERSION,
+    config: configToObject(spec.config),
+    seed: spec.seed,
+    firmware: { name: profile.name, contentHash: profile.contentHash },
+    workloads: [],
+    traceLevel: level,
+    scenario: JSON.parse(JSON.stringify(spec)) as JsonValue,
+  };
+}
+
+export function parseTraceLevel(text: string | undefined): TraceLevel {
+  if (text === undefined || text === 'events') return 'events';
+  if (text === 'full') return 'full';
+  throw new UsageError(`--trace-level: expected "events" or "full", got "${text}"`);
+}
+
+/** Run `spec` recording to `path` (atomically: a failed run leaves no file under that name). */
+export function recordRun(spec: ScenarioSpec, profile: FirmwareProfile, path: string, level: TraceLevel): RunResult {
+  const writer = new TraceWriter();
+  writer.open(path, headerFor(spec, profile, level));
+  try {
+    const result = runScenario(spec, { sink: writer, profile, checkpointEveryCycles: CHECKPOINT_EVERY_CYCLES });
+    writer.close({ finalDigest: result.finalDigest, verdict: result.verdict });
+    return result;
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+}
+
+/** Items a re-run emits, in emission order, ending with the footer the writer would write. */
+class ItemSink implements TraceSink {
+  readonly items: TraceItem[] = [];
+  event(e: SimEvent): void {
+    this.items.push({ type: 'event', event: e });
+  }
+}
+
+/** Rebuild the scenario from a trace header; a header this build cannot run is CannotTestError. */
+export function scenarioFromHeader(h: TraceHeader): ScenarioSpec {
+  if (h.costModelVersion !== COST_MODEL_VERSION) throw new CannotTestError(`trace uses cost model ${h.costModelVersion}, this build has ${COST_MODEL_VERSION}`);
+  const s = h.scenario as unknown as ScenarioSpec | null;
+  if (s === null || typeof s !== 'object' || typeof s.seed !== 'string' || !Array.isArray(s.crashes)) throw new UsageError('trace header: scenario is malformed');
+  const config = configFromObject(h.config);
+  return { ...s, config };
+}
+
+export function rerun(h: TraceHeader, firmwareOverride: string | undefined): { items: TraceItem[]; result: RunResult } {
+  const spec = scenarioFromHeader(h);
+  const name = firmwareOverride ?? h.firmware.name;
+  let factory;
+  try {
+    factory = resolveProfile(name);
+  } catch (e) {
+    if (firmwareOverride === undefined && e instanceof UsageError) throw new CannotTestError(`trace needs firmware "${name}", which this build does not have`);
+    throw e;
+  }
+  const sink = new ItemSink();
+  const result = runScenario({ ...spec, firmware: name }, { sink, profile: factory({ ...spec, firmware: name }), checkpointEveryCycles: CHECKPOINT_EVERY_CYCLES });
+  sink.items.push({ type: 'footer', footer: { finalDigest: result.finalDigest, verdict: result.verdict, eventCount: 0, instructionCount: 0 } });
+  return { items: sink.items, result };
+}

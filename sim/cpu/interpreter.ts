@@ -1,0 +1,230 @@
+/**
+ * The Power ISA interpreter: fetch → predecoded Op → handler → retire, on one thread's state.
+ *
+ * Registers stay as 32-bit halves in ThreadState.r (no BigInt on the hot path). Decoded
+ * instructions are cached per physical page and byte order, shared by every interpreter on the
+ * same PhysicalMemory; the memory tells the cache when a decoded page is written (stores, DMA
+ * copies, firmware fills), so self-modifying and freshly loaded code is always re-decoded.
+ *
+ * Interrupt model (docs/isa.md): nothing is delivered to guest vectors here. A trap whose
+ * condition holds returns Step.TRAP with the state untouched (NIP at the trap); an illegal or
+ * privileged instruction, a storage error, or an alignment interrupt returns Step.FAULT with the
+ * state untouched and `lastFault()` describing it. The machine (or `exec`) decides what follows.
+ */
+import { Step, type Executor, type StepOutcome } from './executor.js';
+import type { ThreadState } from './state.js';
+import { PhysicalMemory, PAGE_SHIFT, PAGE_SIZE } from '../mem/physical-memory.js';
+import { TransactionError } from '../core/errors.js';
+import { Flow, type Cpu, type FaultKind, type FlowCode, type Op } from '../isa/op.js';
+import { buildOp } from '../isa/decode.js';
+import { disasm } from '../isa/disasm.js';
+import { NIP_HI, NIP_LO, MSR_LO, MSR_LE_LO, hex64 } from '../isa/sem/common.js';
+import { realAddress } from '../isa/sem/load-store.js';
+
+export interface InterpreterOptions {
+  /** `opal-entry-address`: fetching from it returns Step.OPAL_ENTRY without retiring anything. */
+  readonly opalEntryAddress?: bigint | undefined;
+  /** `sc` handler (user-mode exec). Without one, `sc` is a FAULT. 'exit' stops `run`. */
+  readonly onSyscall?: ((t: ThreadState) => 'continue' | 'exit') | undefined;
+}
+
+const WORDS_PER_PAGE = PAGE_SIZE / 4;
+const PAGES_PER_4G = 2 ** (32 - PAGE_SHIFT);
+
+/** The decoded instructions of one physical page in one byte order, filled lazily. */
+class DecodedPage {
+  readonly ops: (Op | undefined)[] = new Array<Op | undefined>(WORDS_PER_PAGE).fill(undefined);
+  valid = true;
+}
+
+/** Predecode cache of one PhysicalMemory, for both byte orders. */
+class CodeCache {
+  private readonly pages = [new Map<number, DecodedPage>(), new Map<number, DecodedPage>()];
+
+  constructor(private readonly mem: PhysicalMemory) {
+    mem.setCodeWatcher((pageIndex) => this.invalidate(pageIndex));
+  }
+
+  page(pageIndex: number, le: boolean): DecodedPage {
+    const map = this.pages[le ? 1 : 0]!;
+    let p = map.get(pageIndex);
+    if (p === undefined) {
+      p = new DecodedPage();
+      map.set(pageIndex, p);
+      this.mem.watchPage(pageIndex);
+    }
+    return p;
+  }
+
+  private invalidate(pageIndex: number): void {
+    for (const map of this.pages) {
+      const p = map.get(pageIndex);
+      if (p === undefined) continue;
+      p.valid = false;
+      map.delete(pageIndex);
+    }
+  }
+}
+
+const CACHES = new WeakMap<PhysicalMemory, CodeCache>();
+
+function cacheFor(mem: PhysicalMemory): CodeCache {
+  let c = CACHES.get(mem);
+  if (c === undefined) {
+    c = new CodeCache(mem);
+    CACHES.set(mem, c);
+  }
+  return c;
+}
+
+/** Why `run` returned. */
+export const RunEnd = { ...Step, /** The instruction budget ran out. */ LIMIT: 4, /** onSyscall said 'exit'. */ EXIT: 5 } as const;
+export type RunEndCode = (typeof RunEnd)[keyof typeof RunEnd];
+
+const NO_THREAD_REGS = new Uint32Array(0);
+
+export class Interpreter implements Executor, Cpu {
+  /** Instructions retired by this interpreter (all threads it ran); the time base derives from it. */
+  retired = 0;
+  r: Uint32Array = NO_THREAD_REGS;
+  thread!: ThreadState;
+  mem!: PhysicalMemory;
+  le = false;
+  eaHi = 0;
+  eaLo = 0;
+
+  private readonly opalHi: number;
+  private readonly opalLo: number;
+  private readonly onSyscall: InterpreterOptions['onSyscall'];
+  private cache: CodeCache | undefined;
+  private pageIndex = -1;
+  private pageLe = false;
+  private page: DecodedPage | undefined;
+  private faultKind: FaultKind | 'trap' | undefined;
+  private faultText = '';
+  private exitRequested = false;
+
+  constructor(options: InterpreterOptions = {}) {
+    const opal = options.opalEntryAddress;
+    // -1 never equals a register half, so "no OPAL entry" costs one compare per step.
+    this.opalHi = opal === undefined ? -1 : Number((opal >> 32n) & 0xffff_ffffn);
+    this.opalLo = opal === undefined ? -1 : Number(opal & 0xffff_ffffn);
+    this.onSyscall = options.onSyscall;
+  }
+
+  /** Retire at most one instruction of `t`. */
+  step(t: ThreadState, mem: PhysicalMemory): StepOutcome {
+    if (t !== this.thread || mem !== this.mem) this.bind(t, mem);
+    const r = this.r;
+    const nipHi = r[NIP_HI]!;
+    const nipLo = r[NIP_LO]!;
+    if (nipLo === this.opalLo && nipHi === this.opalHi) return Step.OPAL_ENTRY;
+    const le = (r[MSR_LO]! & MSR_LE_LO) !== 0;
+    this.le = le;
+    const pageIndex = (nipHi & 0x0fff_ffff) * PAGES_PER_4G + (nipLo >>> PAGE_SHIFT);
+    let page = this.page;
+    if (pageIndex !== this.pageIndex || le !== this.pageLe || page === undefined || !page.valid) {
+      if ((pageIndex + 1) * PAGE_SIZE > mem.sizeBytes) {
+        return this.fault('storage', `instruction storage interrupt: fetch outside RAM`);
+      }
+      page = this.cache!.page(pageIndex, le);
+      this.page = page;
+      this.pageIndex = pageIndex;
+      this.pageLe = le;
+    }
+    const slot = (nipLo & (PAGE_SIZE - 1)) >>> 2;
+    let op = page.ops[slot];
+    if (op === undefined) {
+      const a = realAddress(nipHi, nipLo & ~3);
+      op = buildOp(le ? mem.read32LE(a) : mem.read32BE(a));
+      page.ops[slot] = op;
+    }
+    let flow: FlowCode;
+    try {
+      flow = op.exec(this, op);
+    } catch (e) {
+      if (e instanceof TransactionError) return this.storageFault(e);
+      throw e;
+    }
+    if (flow === Flow.NEXT) {
+      const lo = nipLo + 4;
+      if (lo > 0xffff_ffff) r[NIP_HI] = nipHi + 1;
+      r[NIP_LO] = lo;
+      this.retired++;
+      return Step.RETIRED;
+    }
+    if (flow === Flow.JUMP) {
+      this.retired++;
+      return Step.RETIRED;
+    }
+    if (flow === Flow.TRAP) {
+      this.faultKind = 'trap';
+      this.faultText = `trap at ${hex64(nipHi, nipLo)}: ${disasm(op.word)}`;
+      return Step.TRAP;
+    }
+    return Step.FAULT;
+  }
+
+  /**
+   * Step `t` until something other than a retired instruction happens, `onSyscall` asks to exit,
+   * or `maxInstructions` have retired. For `exec` and the bench, which own the whole machine.
+   */
+  run(t: ThreadState, mem: PhysicalMemory, maxInstructions: number): RunEndCode {
+    const stopAt = this.retired + maxInstructions;
+    this.exitRequested = false;
+    while (this.retired < stopAt) {
+      const outcome = this.step(t, mem);
+      if (this.exitRequested) return RunEnd.EXIT;
+      if (outcome !== Step.RETIRED) return outcome;
+    }
+    return RunEnd.LIMIT;
+  }
+
+  /** Human description of the last TRAP or FAULT: cause, instruction and address. */
+  lastFault(): string {
+    return this.faultText;
+  }
+
+  /** The kind of the last TRAP or FAULT (which signal a user-mode process would get). */
+  lastFaultKind(): FaultKind | 'trap' | undefined {
+    return this.faultKind;
+  }
+
+  // ---------------------------------------------------------------- Cpu, for handlers
+
+  raise(kind: FaultKind, detail: string): FlowCode {
+    this.fault(kind, detail);
+    return Flow.FAULT;
+  }
+
+  systemCall(): FlowCode {
+    if (this.onSyscall === undefined) return this.raise('syscall', 'system call (sc) with no handler');
+    // The handler sees NIP at the sc, as the kernel sees SRR0 - 4; we advance after it returns.
+    if (this.onSyscall(this.thread) === 'exit') this.exitRequested = true;
+    return Flow.NEXT;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private bind(t: ThreadState, mem: PhysicalMemory): void {
+    this.thread = t;
+    this.r = t.r;
+    if (mem !== this.mem) {
+      this.mem = mem;
+      this.cache = cacheFor(mem);
+    }
+    this.page = undefined;
+    this.pageIndex = -1;
+  }
+
+  private fault(kind: FaultKind, detail: string): StepOutcome {
+    this.faultKind = kind;
+    this.faultText = `${detail} at ${hex64(this.r[NIP_HI]!, this.r[NIP_LO]!)}`;
+    return Step.FAULT;
+  }
+
+  private storageFault(e: TransactionError): StepOutcome {
+    const ea = hex64(this.eaHi, this.eaLo);
+    return this.fault('storage', `data storage interrupt: ${e.write ? 'write' : 'read'} of ${e.sizeBytes} bytes at EA ${ea} outside RAM`);
+  }
+}
