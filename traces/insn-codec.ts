@@ -17,16 +17,19 @@
  *          stride, holding either the same literal bytes or the low bytes of the same GPR (BE/LE).
  *
  * Op stream (LEB128 varints, zigzag for signed deltas, 64-bit arithmetic modulo 2^64):
- *   RUN       varint (n << 1)          n ≥ 1 fully predicted records
- *   EXPLICIT  varint (flags << 1) | 1, then for each flag in order:
- *     PIR   (1)  varint pir
- *     CYCLE (2)  zigzag(cycle − predicted cycle)
- *     NIP   (4)  zigzag(nip − predicted nip)
- *     WORD  (8)  4 bytes big-endian
- *     REGS  (16) varint count, per write: varint reg, varint (zigzag(delta) << 1 | 0 or value << 1 | 1)
- *     MEM   (32) varint count, per write: zigzag(addr − predicted addr), varint size, source byte
- *                (0 literal + size bytes, 1 GPR big-endian + varint reg, 2 GPR little-endian + varint reg)
- *   Fields without a flag take the predicted value.
+ *   RUN       varint (n << 1)          n ≥ 1 fully predicted records (first byte has bit 0 clear)
+ *   EXPLICIT  one byte (flags << 1) | 1, then for each flag in order:
+ *     PIR     (1)  varint pir
+ *     CYCLE   (2)  zigzag(cycle − predicted cycle)
+ *     NIP     (4)  zigzag(nip − predicted nip)
+ *     WORD    (8)  4 bytes big-endian
+ *     REGS    (16) varint count, per write: varint reg, value
+ *     MEM     (32) varint count, per write: zigzag(addr − predicted addr), varint size, source byte
+ *                  (0 literal + size bytes, 1 GPR big-endian + varint reg, 2 GPR little-endian + varint reg)
+ *     REGVALS (64) the registers the model predicted, in order, each with a new value (no count, no
+ *                  slots: the common "a load brought new data" case). Never together with REGS.
+ *   value = varint (zigzag(delta) << 2 | 0), or varint (value << 2 | 1), or byte 2 + 8 bytes big-endian;
+ *   the writer takes the shortest. Fields without a flag take the predicted value.
  */
 import { PayloadError } from './codec.js';
 import {
@@ -42,8 +45,10 @@ import {
   type RegWrite,
 } from './format.js';
 
-const Flag = { PIR: 1, CYCLE: 2, NIP: 4, WORD: 8, REGS: 16, MEM: 32 } as const;
-const FLAGS_ALL = 63;
+const Flag = { PIR: 1, CYCLE: 2, NIP: 4, WORD: 8, REGS: 16, MEM: 32, REGVALS: 64 } as const;
+const VALUE_DELTA = 0n;
+const VALUE_ABSOLUTE = 1n;
+const VALUE_RAW = 2;
 const GPR_COUNT = 32;
 const TWO_64 = 1n << 64n;
 const TWO_63 = 1n << 63n;
@@ -288,6 +293,12 @@ class ByteSource {
     return this.pos >= this.b.length;
   }
 
+  peek(): number {
+    const v = this.b[this.pos];
+    if (v === undefined) throw new PayloadError(`instruction ops end early at op byte ${this.pos}`);
+    return v;
+  }
+
   byte(): number {
     const v = this.b[this.pos];
     if (v === undefined) throw new PayloadError(`instruction ops end early at op byte ${this.pos}`);
@@ -398,7 +409,8 @@ export class InsnEncoder {
     if (m.predictWord(r.nip) !== r.word) flags |= Flag.WORD;
     const shape = m.shape(t, r.nip);
     const regsHold = sameRegs(m.predictRegs(t, shape), r.regs);
-    if (!regsHold) flags |= Flag.REGS;
+    const sameSlots = shape.regs.length === r.regs.length && shape.regs.every((s, i) => s.reg === r.regs[i]!.reg);
+    if (!regsHold) flags |= sameSlots ? Flag.REGVALS : Flag.REGS;
     const memHold = sameMem(m.predictMem(t, shape), r.mem);
     if (!memHold) flags |= Flag.MEM;
 
@@ -406,13 +418,13 @@ export class InsnEncoder {
       this.run++;
     } else {
       this.flushRun();
-      this.out.varint(flags * 2 + 1);
+      this.out.byte(flags * 2 + 1);
       if (flags & Flag.PIR) this.out.varint(r.pir);
       if (flags & Flag.CYCLE) this.out.varbig(zigzag(BigInt(cycleDelta)));
       if (flags & Flag.NIP) this.out.varbig(zigzag(signed64(r.nip - predictedNip)));
       if (flags & Flag.WORD) this.out.bytes(Uint8Array.of(r.word >>> 24, (r.word >>> 16) & 0xff, (r.word >>> 8) & 0xff, r.word & 0xff));
     }
-    const regShapes = regsHold ? undefined : this.writeRegs(t, r.regs);
+    const regShapes = regsHold ? undefined : this.writeRegs(t, r.regs, !sameSlots);
     const memSources = memHold ? undefined : this.writeMem(m, t, shape, r.mem);
     m.commit(r, regShapes, memSources);
     this.recordCount++;
@@ -432,17 +444,24 @@ export class InsnEncoder {
     this.run = 0;
   }
 
-  private writeRegs(t: ThreadModel, regs: readonly RegWrite[]): RegShape[] {
-    this.out.varint(regs.length);
+  private writeRegs(t: ThreadModel, regs: readonly RegWrite[], withSlots: boolean): RegShape[] {
+    if (withSlots) this.out.varint(regs.length);
     const overlay = new Map<number, bigint>();
     return regs.map((w) => {
       const old = overlay.get(w.reg) ?? t.reg(w.reg);
       overlay.set(w.reg, w.value);
-      const deltaTag = zigzag(signed64(w.value - old)) << 1n;
-      const absoluteTag = (w.value << 1n) | 1n;
-      // The cheaper form wins; on a tie the delta, which keeps predicting a counter.
-      const absolute = varbigSizeBytes(absoluteTag) < varbigSizeBytes(deltaTag);
-      this.out.varint(w.reg);
+      if (withSlots) this.out.varint(w.reg);
+      const deltaTag = (zigzag(signed64(w.value - old)) << 2n) | VALUE_DELTA;
+      const absoluteTag = (w.value << 2n) | VALUE_ABSOLUTE;
+      const deltaSize = varbigSizeBytes(deltaTag);
+      const absoluteSize = varbigSizeBytes(absoluteTag);
+      // The shortest form wins; on a tie the delta, which keeps predicting a counter.
+      if (Math.min(deltaSize, absoluteSize) > 9) {
+        this.out.byte(VALUE_RAW);
+        for (let i = 7; i >= 0; i--) this.out.byte(Number((w.value >> BigInt(8 * i)) & 0xffn));
+        return { reg: w.reg, absolute: true, operand: w.value };
+      }
+      const absolute = absoluteSize < deltaSize;
       this.out.varbig(absolute ? absoluteTag : deltaTag);
       return { reg: w.reg, absolute, operand: absolute ? w.value : wrap(w.value - old) };
     });
@@ -505,16 +524,16 @@ export class InsnDecoder {
     const src = new ByteSource(p.ops);
     const out: InstructionRecord[] = [];
     while (!src.done) {
-      const tag = src.varint(Number.MAX_SAFE_INTEGER, 'op tag');
-      if (tag % 2 === 0) {
+      if ((src.peek() & 1) === 1) {
+        const flags = src.byte() >> 1;
+        if (flags === 0 || (flags & Flag.REGS && flags & Flag.REGVALS)) throw new PayloadError(`bad op flags ${flags}`);
+        if (out.length + 1 > p.count) throw new PayloadError(`more instructions than the chunk count ${p.count}`);
+        out.push(this.explicit(src, flags));
+      } else {
+        const tag = src.varint(Number.MAX_SAFE_INTEGER, 'run length');
         const n = tag / 2;
         if (n === 0 || out.length + n > p.count) throw new PayloadError(`run of ${n} instructions overflows the chunk count ${p.count}`);
         for (let i = 0; i < n; i++) out.push(this.predicted());
-      } else {
-        const flags = (tag - 1) / 2;
-        if (flags === 0 || flags > FLAGS_ALL) throw new PayloadError(`bad op flags ${flags}`);
-        if (out.length + 1 > p.count) throw new PayloadError(`more instructions than the chunk count ${p.count}`);
-        out.push(this.explicit(src, flags));
       }
     }
     if (out.length !== p.count) throw new PayloadError(`chunk count says ${p.count} instructions, ops hold ${out.length}`);
@@ -556,7 +575,7 @@ export class InsnDecoder {
     const shape = m.shape(t, nip);
     let regs = m.predictRegs(t, shape);
     let regShapes: RegShape[] | undefined;
-    if (flags & Flag.REGS) [regs, regShapes] = this.readRegs(src, t);
+    if (flags & (Flag.REGS | Flag.REGVALS)) [regs, regShapes] = this.readRegs(src, t, flags & Flag.REGS ? undefined : shape.regs);
     let mem = m.predictMem(t, shape);
     let memSources: MemSource[] | undefined;
     if (flags & Flag.MEM) [mem, memSources] = this.readMem(src, t, shape);
@@ -569,17 +588,30 @@ export class InsnDecoder {
     if (!Number.isSafeInteger(cycle) || cycle < 0) throw new PayloadError(`instruction cycle ${cycle} is out of range`);
   }
 
-  private readRegs(src: ByteSource, t: ThreadModel): [RegWrite[], RegShape[]] {
-    const n = src.varint(REG_WRITES_PER_INSN_MAX, 'register write count');
+  /** `slots` given: REGVALS, the predicted registers with new values; else REGS with count and slots. */
+  private readRegs(src: ByteSource, t: ThreadModel, slots: readonly RegShape[] | undefined): [RegWrite[], RegShape[]] {
+    if (slots !== undefined && slots.length === 0) throw new PayloadError('new register values for an instruction that writes none');
+    const n = slots === undefined ? src.varint(REG_WRITES_PER_INSN_MAX, 'register write count') : slots.length;
     const overlay = new Map<number, bigint>();
     const regs: RegWrite[] = [];
     const shapes: RegShape[] = [];
     for (let i = 0; i < n; i++) {
-      const reg = src.varint(REG_SLOT_MAX, 'register slot');
-      const tag = src.varbig(66, 'register value');
+      const reg = slots === undefined ? src.varint(REG_SLOT_MAX, 'register slot') : slots[i]!.reg;
       const old = overlay.get(reg) ?? t.reg(reg);
-      const absolute = (tag & 1n) === 1n;
-      const operand = absolute ? tag >> 1n : wrap(unzigzag(tag >> 1n));
+      let absolute: boolean;
+      let operand: bigint;
+      if (src.peek() === VALUE_RAW) {
+        src.byte();
+        absolute = true;
+        operand = 0n;
+        for (const b of src.bytes(8)) operand = (operand << 8n) | BigInt(b);
+      } else {
+        const tag = src.varbig(66, 'register value');
+        const mode = tag & 3n;
+        if (mode !== VALUE_DELTA && mode !== VALUE_ABSOLUTE) throw new PayloadError(`register value mode ${mode}`);
+        absolute = mode === VALUE_ABSOLUTE;
+        operand = absolute ? tag >> 2n : wrap(unzigzag(tag >> 2n));
+      }
       if (absolute && operand > U64_MAX) throw new PayloadError('register value exceeds 64 bits');
       const value = absolute ? operand : wrap(old + operand);
       overlay.set(reg, value);
