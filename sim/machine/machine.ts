@@ -156,6 +156,10 @@ export class Machine implements Platform {
     this.queue.push(this.currentCycle + 1, 'normal reboot', () => this.ipl('normal', undefined));
   }
 
+  goingDown(): boolean {
+    return this.mpiplPending || this.rebootPending;
+  }
+
   // ------------------------------------------------------------ power, IPL
 
   powerOn(): void {
@@ -288,6 +292,7 @@ export class Machine implements Platform {
       const token = Number(t.gpr(0) & 0xffffn);
       const args = Array.from({ length: 8 }, (_, k) => t.gpr(3 + k));
       const rc = this.opalCall(t.pir, token, args);
+      if (this.goingDown()) return; // the call stopped the machine: it never returns to the thread
       t.setGpr(3, rc);
       t.set(Slot.NIP, t.get(Slot.LR));
       return;

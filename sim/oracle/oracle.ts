@@ -121,10 +121,10 @@ export class Oracle implements MachineHooks {
     this.checkTags(round);
   }
 
-  afterLinuxBoot(kind: IplKind, linux: LinuxKernel): void {
+  afterLinuxBoot(_kind: IplKind, linux: LinuxKernel): void {
     const round = this.current;
     if (round === undefined) return;
-    if (kind === 'mpipl' && round.clockStop !== undefined) {
+    if (round.clockStop !== undefined) {
       this.checkVmcore(round, round.clockStop, linux);
       this.checkOpalcore(round, round.clockStop, linux);
     }
@@ -292,8 +292,9 @@ export class Oracle implements MachineHooks {
     this.record('tags', problems.length === 0, problems.length === 0 ? 'KERNEL, BOOT_MEM, OPAL and CPU tags match' : problems.join('; '));
   }
 
-  /** Is a vmcore expected? The first kernel registered (tag, regions) and its header is intact. */
+  /** Is a vmcore expected? `mpipl-boot` is due, and the first kernel registered (tag, regions). */
   private vmcoreExpected(cs: ClockStop): string | undefined {
+    if (!cs.expectation.preservationExpected || cs.expectation.validPairs.length === 0) return cs.expectation.reasonText;
     const md = readMetadata(cs.mem);
     if (md.kernelTag === 0n) return 'no kernel metadata registered';
     const endian = this.m.config.kernelEndian;
@@ -354,7 +355,7 @@ export class Oracle implements MachineHooks {
   private checkOpalcore(round: Round, cs: ClockStop, linux: LinuxKernel): void {
     const opalRegions = round.mdrt.filter((e) => e.region === 0x03);
     const cpuPresent = round.cpuData !== undefined && round.cpuData.length > 0;
-    const expected = opalRegions.length > 0 && cpuPresent;
+    const expected = round.mpiplBoot && opalRegions.length > 0 && cpuPresent;
     const core = linux.capture?.opalcore;
     if (core === undefined) return this.record('opalcore', !expected, expected ? 'OPAL core expected (OPAL and CPU data preserved) but not exported' : 'no OPAL core (not expected)');
     const parsed = parseCore((o, n) => core.read(o, n));

@@ -58,4 +58,9 @@ export interface Platform {
   requestMpipl(handoff: IplHandoff, delayCycles: number): void;
   /** A normal (non memory-preserving) reboot, e.g. OPAL_CEC_REBOOT or a failed MPIPL. */
   requestNormalReboot(reason: string): void;
+  /**
+   * True once an MPIPL or a reboot is under way. A call that started it (OPAL_CEC_REBOOT2) never
+   * returns to its caller in reality, so a caller seeing this after the call treats it as not returned.
+   */
+  goingDown(): boolean;
 }
