@@ -159,9 +159,12 @@ export function crashAndPreserve(o: {
   cause?: CrashCause;
   threads?: (p: FakePlatform) => ThreadSpec[];
   opalRegions?: { src: bigint; dest: bigint; size: bigint }[];
+  addRangeRcs?: bigint[];
+  threadSize?: number;
 }): Scenario {
   const p = new FakePlatform(o.platform);
   setupDeviceTree(p.dt);
+  p.opal.addRangeRcs = o.addRangeRcs ?? [];
   const first = bootKernel(p, o.linux);
   p.runAll();
   const crashPir = 'crashPir' in o ? o.crashPir : p.topology.threads[5]!.pir;
@@ -173,8 +176,9 @@ export function crashAndPreserve(o: {
   const panicMem = p.mem.snapshot();
   for (const r of first.conf!.regions.slice(0, first.registeredRegions)) p.mem.copy(r.dest, r.src, r.size);
   const threads = o.threads?.(p) ?? p.topology.threads.map((t) => ({ pir: t.pir, coreState: t.pir === p.topology.threads[2]!.pir ? 0x0f : 0, entries: firmwareEntries(t.pir) }));
-  const actSize = writeCpuData(p, CPU_DATA_ADDR, threads, THREAD_SIZE);
-  writeFadumpStruct(p, CPU_TAG_ADDR, { cpuDataVersion: 1, cpuDataSize: THREAD_SIZE, regions: [{ src: BigInt(CPU_DATA_ADDR), dest: BigInt(CPU_DATA_ADDR), size: BigInt(actSize) }] });
+  const threadSize = o.threadSize ?? THREAD_SIZE;
+  const actSize = writeCpuData(p, CPU_DATA_ADDR, threads, threadSize);
+  writeFadumpStruct(p, CPU_TAG_ADDR, { cpuDataVersion: 1, cpuDataSize: threadSize, regions: [{ src: BigInt(CPU_DATA_ADDR), dest: BigInt(CPU_DATA_ADDR), size: BigInt(actSize) }] });
   const opalRegions = o.opalRegions ?? [{ src: BigInt(FW.skibootBase), dest: BigInt(FW.firmwareDump), size: BigInt(FW.opalDumpSize) }];
   writeFadumpStruct(p, OPAL_TAG_ADDR, { crashingPir: crashPir ?? 0, regions: opalRegions });
   for (const r of opalRegions) {
