@@ -54,6 +54,7 @@ describe('crash path (spec phase C)', () => {
       const t = p.thread(pir);
       expect(t.gpr(0)).toBe(116n);
       expect(t.gpr(3)).toBe(3n); // OPAL did not return: still the call's arguments
+      expect(p.normalReboots).toHaveLength(0);
       expect(t.get(Slot.NIP) >> 60n).toBe(0xcn);
       expect(t.get(Slot.LR)).not.toBe(words[36]);
       // The CRASHTIME of the vmcoreinfo note was stamped at the panic cycle.
@@ -77,8 +78,18 @@ describe('crash path (spec phase C)', () => {
   const returns: [bigint, string][] = [
     [OpalRc.UNSUPPORTED, 'Reboot type 3 not supported.'],
     [OpalRc.HARDWARE, 'No backend support for MPIPL!'],
-    [OpalRc.PARAMETER, 'OPAL_CEC_REBOOT2(MPIPL) failed'],
+    [OpalRc.PARAMETER, 'OPAL_CEC_REBOOT2(MPIPL) returned OPAL_PARAMETER'],
   ];
+  it('OPAL_CEC_REBOOT2 returning without the machine going down: the panic continues to a normal reboot', () => {
+    const { p, k } = registered();
+    p.opal.cecStartsMpipl = false;
+    k.panic(p, 1, 'guest-trap');
+    p.runAll();
+    expect(p.hasLog('OPAL_CEC_REBOOT2(MPIPL) returned OPAL_SUCCESS')).toBe(true);
+    expect(p.normalReboots).toHaveLength(1);
+    expect(p.thread(1).gpr(3)).toBe(0n);
+  });
+
   for (const [rc, msg] of returns) {
     it(`OPAL_CEC_REBOOT2 returning ${rc}: "${msg}" and a normal reboot`, () => {
       const { p, k } = registered();

@@ -35,6 +35,7 @@ export class MiniOpal {
   /** Non-success rc for a QUERY_TAG: the buffer is not written. */
   queryRc = new Map<bigint, bigint>();
   cecRc: bigint = OpalRc.SUCCESS;
+  cecStartsMpipl = true;
   freed = false;
   registered = new Map<bigint, bigint>();
 
@@ -63,6 +64,8 @@ export class MiniOpal {
         return rc;
       }
       case OpalToken.CEC_REBOOT2:
+        // Like skiboot: on success the S0 went out and the machine is going down.
+        if (this.cecRc === OpalRc.SUCCESS && this.cecStartsMpipl) p.down = true;
         return this.cecRc;
       default:
         return OpalRc.PARAMETER;
@@ -149,6 +152,11 @@ export class FakePlatform implements Platform {
   requestMpipl(_handoff: IplHandoff, _delayCycles: number): void {}
   requestNormalReboot(reason: string): void {
     this.normalReboots.push(reason);
+  }
+  /** Set by a test to play an OPAL that started the MPIPL (the call "never returns"). */
+  down = false;
+  goingDown(): boolean {
+    return this.down || this.normalReboots.length > 0;
   }
 
   get pending(): number {

@@ -46,6 +46,8 @@ describe('options', () => {
       { reserveDumpAreaStartBytes: 0x1000_0000 },
       { nrCpus: 0 },
       { kernelImageSizeBytes: 100 },
+      { bootMemTop: 0x3000_0000 },
+      { bootMemRegions: [null] },
     ];
     for (const b of bad) expect(() => resolveLinuxOptions(b as never), JSON.stringify(b).slice(0, 80)).toThrow(UsageError);
     // 129 regions after the 32 MiB kernel region: one too many.

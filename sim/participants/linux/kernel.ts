@@ -270,17 +270,15 @@ export class LinuxKernelModel implements LinuxKernel {
     t.set(Slot.LR, kernelText(KernelText.opal_fadump_trigger + 0x20));
     t.set(Slot.NIP, kernelText(KernelText.opal_cec_reboot2));
     const rc = p.opalCall(pir, OpalToken.CEC_REBOOT2, [OpalReboot.MPIPL, msg]);
-    if (rc !== OpalRc.SUCCESS) {
-      // Back in the kernel with an error: OPAL could not start the MPIPL (spec step 13).
-      t.setGpr(3, rc);
-      t.set(Slot.NIP, kernelText(KernelText.opal_fadump_trigger + 0x24));
-      if (rc === OpalRc.UNSUPPORTED) this.log(p, 'emerg', `Reboot type ${OpalReboot.MPIPL} not supported.`);
-      else if (rc === OpalRc.HARDWARE) this.log(p, 'emerg', 'No backend support for MPIPL!');
-      else this.log(p, 'emerg', `OPAL_CEC_REBOOT2(MPIPL) failed (${rcName(rc)})`);
-    }
-    // OPAL_SUCCESS is how a firmware model says "the MPIPL is under way": the real call never
-    // returns, so the thread stays as it entered OPAL (r3 = OPAL_REBOOT_MPIPL). Either way the
-    // panic goes on to a normal reboot, which the machine ignores while an MPIPL is pending.
+    // The real call never returns once the MPIPL (or a fallback reboot) is under way: the thread
+    // stays as it entered OPAL (r0 = 116, r3 = OPAL_REBOOT_MPIPL) until its clock stops.
+    if (p.goingDown()) return;
+    // Back in the kernel: OPAL could not start the MPIPL (spec step 13); the panic continues.
+    t.setGpr(3, rc);
+    t.set(Slot.NIP, kernelText(KernelText.opal_fadump_trigger + 0x24));
+    if (rc === OpalRc.UNSUPPORTED) this.log(p, 'emerg', `Reboot type ${OpalReboot.MPIPL} not supported.`);
+    else if (rc === OpalRc.HARDWARE) this.log(p, 'emerg', 'No backend support for MPIPL!');
+    else this.log(p, 'emerg', `OPAL_CEC_REBOOT2(MPIPL) returned ${rcName(rc)}`);
     p.requestNormalReboot(`panic: OPAL_CEC_REBOOT2(MPIPL) returned ${rcName(rc)}`);
     p.occupy(pir, PANIC_SPIN_CYCLES);
   }

@@ -110,6 +110,10 @@ function fail(field: string, why: string): never {
 
 /** Merge overrides onto the defaults and validate every field. */
 export function resolveLinuxOptions(overrides: Partial<LinuxOptions> = {}): LinuxOptions {
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) fail('options', 'expected an object');
+  for (const key of Object.keys(overrides)) {
+    if (!(key in DEFAULT_LINUX_OPTIONS)) fail(key, `unknown option (known: ${Object.keys(DEFAULT_LINUX_OPTIONS).join(', ')})`);
+  }
   const o: LinuxOptions = { ...DEFAULT_LINUX_OPTIONS, ...overrides };
   if (o.pageSizeBytes !== 4096 && o.pageSizeBytes !== 65536) fail('pageSizeBytes', `expected 4096 or 65536, got ${String(o.pageSizeBytes)}`);
   const page = o.pageSizeBytes;
@@ -125,6 +129,7 @@ export function resolveLinuxOptions(overrides: Partial<LinuxOptions> = {}): Linu
   if (!Array.isArray(regs) || regs.length === 0) fail('bootMemRegions', 'expected a non-empty list');
   let end = 0;
   regs.forEach((r, i) => {
+    if (typeof r !== 'object' || r === null) fail(`bootMemRegions[${i}]`, 'expected {startBytes, sizeBytes}');
     const ok = Number.isSafeInteger(r.startBytes) && Number.isSafeInteger(r.sizeBytes) && r.startBytes >= 0 && r.sizeBytes > 0;
     if (!ok) fail(`bootMemRegions[${i}]`, 'start and size must be non-negative integers, size > 0');
     if (r.startBytes % page !== 0 || r.sizeBytes % page !== 0) fail(`bootMemRegions[${i}]`, `start and size must be multiples of the ${page}-byte page`);
@@ -141,7 +146,7 @@ export function resolveLinuxOptions(overrides: Partial<LinuxOptions> = {}): Linu
   if (pieces > FADUMP_MAX_MEM_REGS) fail('bootMemRegions', `${pieces} regions after splitting at max_copy_size exceed FADUMP_MAX_MEM_REGS (${FADUMP_MAX_MEM_REGS})`);
 
   const start = o.reserveDumpAreaStartBytes;
-  if (start !== undefined && (!Number.isSafeInteger(start) || start < end || start % page !== 0)) {
+  if (start !== undefined && (typeof start !== 'number' || !Number.isSafeInteger(start) || start < end || start % page !== 0)) {
     fail('reserveDumpAreaStartBytes', 'must be page aligned and at or above boot_mem_top');
   }
   return { ...o, bootMemRegions: regs.map((r) => ({ startBytes: r.startBytes, sizeBytes: r.sizeBytes })) };
