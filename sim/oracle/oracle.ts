@@ -11,10 +11,10 @@ import { Slot, snapGet, type ThreadSnapshot } from '../cpu/state.js';
 import type { CrashCause, HostbootResult, LinuxKernel } from '../participants/firmware.js';
 import type { IplHandoff } from '../participants/platform.js';
 import { hex } from '../core/u64.js';
-import { DT_DUMP_NODE, FW_LOAD_AREA, HRMOR_BIT, SkibootMap, CORE_STATE_INACTIVE } from '../participants/layout.js';
+import { DT_DUMP_NODE, FW_LOAD_AREA, HRMOR_BIT, SkibootMap, SpirahNtuple, CORE_STATE_INACTIVE } from '../participants/layout.js';
 import { MpiplTag, OpalToken } from '../participants/opal-api.js';
 import { expectedPairs, type Expectation, type Span } from './rules.js';
-import { MDRT_BASE, parseCpuData, physical, readFadumpStruct, readMdrt, readMetadata, readProcDump, read16, read32, read64, tryRead, type MdrtRecord, type ParsedThread } from './readers.js';
+import { actCnt, readTable, MDRT_BASE, parseCpuData, physical, readFadumpStruct, readMdrt, readMetadata, readProcDump, read16, read32, read64, tryRead, type MdrtRecord, type ParsedThread } from './readers.js';
 import { EM_PPC64, ET_CORE, NT_PRSTATUS, parseCore, parseNotes, prstatusRegs, PRSTATUS_PID_OFFSET, PT_LOAD, PT_NOTE } from './elf-read.js';
 import type { InvariantId, InvariantResult } from './invariants.js';
 
@@ -59,6 +59,8 @@ export class Oracle implements MachineHooks {
     private readonly m: Machine,
     /** Bytes of the skiboot image hostboot loads: declared firmware scratch for no-collateral-writes. */
     private readonly skibootImageBytes: number,
+    /** False when the scenario changed the kernel's own table entries behind its back (see tampersKernelRanges). */
+    private readonly judgeVmcore: boolean = true,
   ) {}
 
   get ok(): boolean {
@@ -303,7 +305,33 @@ export class Oracle implements MachineHooks {
     return undefined;
   }
 
+  /**
+   * A kernel region that sits in MDST/MDDT but is invalid by section 5 (another registered range
+   * conflicts with it) is correctly skipped by firmware, yet Linux never reads MDRT (spec 6.6) and
+   * exports it anyway: the vmcore is then unreliable by design, not by a firmware bug.
+   */
+  private conflictedKernelRegion(cs: ClockStop): string | undefined {
+    const md = readMetadata(cs.mem);
+    if (md.kernelTag === 0n) return undefined;
+    const endian = this.m.config.kernelEndian;
+    const at = physical(md.kernelTag);
+    const registered = tryRead(() => read16(cs.mem, at + 6, endian)) ?? 0;
+    const n = Math.min(actCnt(cs.mem, SpirahNtuple.mdumpSrc), actCnt(cs.mem, SpirahNtuple.mdumpDst));
+    const mdst = readTable(cs.mem, SpirahNtuple.mdumpSrc, n);
+    const mddt = readTable(cs.mem, SpirahNtuple.mdumpDst, n);
+    for (let i = 0; i < Math.min(registered, 128); i++) {
+      const src = read64(cs.mem, at + 0x10 + 24 * i, endian);
+      const dest = read64(cs.mem, at + 0x10 + 24 * i + 8, endian);
+      const j = mdst.findIndex((e, k) => e.addr === (src | HRMOR_BIT) && mddt[k]?.addr === (dest | HRMOR_BIT));
+      if (j >= 0 && !cs.expectation.validPairs.some((v) => v.index === j)) return `kernel region ${i} (src ${hex(src)}) is invalid by section 5 because of a conflicting range`;
+    }
+    return undefined;
+  }
+
   private checkVmcore(round: Round, cs: ClockStop, linux: LinuxKernel): void {
+    if (!this.judgeVmcore) return this.record('vmcore', true, 'not judged: the scenario changed the kernel’s MDST/MDDT entries behind its back (Linux never reads MDRT)');
+    const conflict = this.conflictedKernelRegion(cs);
+    if (conflict !== undefined) return this.record('vmcore', true, `not judged: ${conflict}; Linux never reads MDRT, so its vmcore is unreliable by design`);
     const capture = linux.capture;
     const notExpected = this.vmcoreExpected(cs);
     const addr = capture?.elfcorehdrAddr;

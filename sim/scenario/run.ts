@@ -10,7 +10,10 @@ import { Oracle } from '../oracle/oracle.js';
 import type { InvariantResult } from '../oracle/invariants.js';
 import { registerView, type RegisterView } from '../cpu/state.js';
 import type { FirmwareProfile, LinuxKernel } from '../participants/firmware.js';
-import type { ScenarioSpec } from './scenario.js';
+import { SCRATCH_SIZE_BYTES, scratchArea, tampersKernelRanges, type OpalOp, type ScenarioSpec, type TableWrite } from './scenario.js';
+import { propU64s } from '../machine/device-tree.js';
+import { DT_RESERVED, MDST_ENTRY_SIZE, MdstEntry, Ntuple, SkibootMap, SpirahNtuple } from '../participants/layout.js';
+import { MpiplOp, OpalToken } from '../participants/opal-api.js';
 import { SyntheticWorkload } from '../workloads/synthetic.js';
 import { Slot } from '../cpu/state.js';
 import type { Executor } from '../cpu/executor.js';
@@ -39,14 +42,18 @@ export interface RunResult {
   readonly note: string | undefined;
 }
 
-/** Per-thread arena for workloads: 1 MiB, half of the threads in boot memory, half high in RAM. */
+/**
+ * Per-thread arena for workloads: 1 MiB, half of the threads in boot memory (copied by fadump),
+ * half high in RAM below the harness scratch (dumped in place through an identity PT_LOAD).
+ */
 const ARENA_SIZE_BYTES = 0x10_0000;
 const LOW_ARENA_BASE = 0x0400_0000;
+export const HIGH_ARENA_OFFSET_FROM_TOP = SCRATCH_SIZE_BYTES + 0x0400_0000;
 
 export function arenaFor(m: Machine, index: number): { base: number; sizeBytes: number } {
   const high = index % 2 === 1;
   const slot = Math.floor(index / 2);
-  const base = high ? m.config.ramSizeBytes - 0x400_0000 + slot * ARENA_SIZE_BYTES : LOW_ARENA_BASE + slot * ARENA_SIZE_BYTES;
+  const base = high ? m.config.ramSizeBytes - HIGH_ARENA_OFFSET_FROM_TOP + slot * ARENA_SIZE_BYTES : LOW_ARENA_BASE + slot * ARENA_SIZE_BYTES;
   return { base, sizeBytes: ARENA_SIZE_BYTES };
 }
 
@@ -78,7 +85,7 @@ export interface RunOptions {
 export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
   const m = new Machine(spec.config, opts.profile, spec.seed, opts.sink);
   m.checkpointEveryCycles = opts.checkpointEveryCycles;
-  const oracle = new Oracle(m, opts.profile.images().skiboot.length);
+  const oracle = new Oracle(m, opts.profile.images().skiboot.length, !tampersKernelRanges(spec));
   const workload = opts.workload ?? syntheticWorkload;
   let bootIndex = -1;
   let crashesDone = 0;
@@ -96,12 +103,18 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
     },
     onClockStop: (h) => oracle.onClockStop(h),
     afterPreservation: (r) => oracle.afterPreservation(r),
-    afterFirmwareBoot: (k) => oracle.afterFirmwareBoot(k),
+    afterFirmwareBoot: (k) => {
+      oracle.afterFirmwareBoot(k);
+      const scratch = scratchArea(m.config.ramSizeBytes);
+      m.dt.set(`${DT_RESERVED}/mpipl-sim,scratch`, 'reg', propU64s([BigInt(scratch.start), BigInt(scratch.sizeBytes)]));
+    },
     afterLinuxBoot: (kind: IplKind, linux: LinuxKernel) => {
       oracle.afterLinuxBoot(kind, linux);
       bootIndex++;
       m.startWorkloads();
       const captured = linux.capture !== undefined;
+      for (const op of spec.ops) if (op.boot === bootIndex) m.schedule(op.afterBootCycles, `harness ${op.call}`, () => harnessOpalCall(m, op));
+      for (const w of spec.tableWrites) if (w.boot === bootIndex) m.schedule(w.afterBootCycles, `harness ${w.table} write`, () => harnessTableWrite(m, w));
       if (captured) m.schedule(spec.releaseAfterCycles, 'user space: release_mem', () => linux.release(m));
       const plan = spec.crashes[bootIndex];
       if (plan === undefined) {
@@ -140,4 +153,34 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
   const verdict = oracle.ok && note === undefined ? 'pass' : 'fail';
   if (opts.checkpointEveryCycles !== undefined) m.checkpoint();
   return { verdict, spec, crashes, invariants: oracle.results, finalCycle: m.cycle(), finalDigest: m.digest(), note };
+}
+
+const OP_TOKENS: Record<OpalOp['call'], [number, bigint | undefined]> = {
+  ADD_RANGE: [OpalToken.MPIPL_UPDATE, MpiplOp.ADD_RANGE],
+  REMOVE_RANGE: [OpalToken.MPIPL_UPDATE, MpiplOp.REMOVE_RANGE],
+  REMOVE_ALL: [OpalToken.MPIPL_UPDATE, MpiplOp.REMOVE_ALL],
+  FREE_PRESERVED_MEMORY: [OpalToken.MPIPL_UPDATE, MpiplOp.FREE_PRESERVED_MEMORY],
+  REGISTER_TAG: [OpalToken.MPIPL_REGISTER_TAG, undefined],
+};
+
+/** The harness as a kernel driver: an OPAL call on the boot CPU. */
+function harnessOpalCall(m: Machine, op: OpalOp): void {
+  const [token, ops] = OP_TOKENS[op.call];
+  const args = op.args.map((a) => BigInt(a));
+  m.opalCall(m.threads[0]!.pir, token, ops === undefined ? args : [ops, ...args]);
+}
+
+/** The harness as a rogue kernel: write an MDST/MDDT entry (and maybe act_cnt) directly. */
+function harnessTableWrite(m: Machine, w: TableWrite): void {
+  const base = SkibootMap.SKIBOOT_BASE;
+  const table = base + (w.table === 'MDST' ? SkibootMap.MDST_TABLE_OFF : SkibootMap.MDDT_TABLE_OFF);
+  const at = table + (w.index % 64) * MDST_ENTRY_SIZE;
+  m.mem.write64BE(at + MdstEntry.addr, BigInt(w.addr));
+  m.mem.write8(at + MdstEntry.dataRegion, w.region & 0xff);
+  m.mem.write32BE(at + MdstEntry.size, w.sizeBytes >>> 0);
+  if (w.actCnt !== undefined) {
+    const nt = w.table === 'MDST' ? SpirahNtuple.mdumpSrc : SpirahNtuple.mdumpDst;
+    m.mem.write16BE(base + SkibootMap.SPIRAH_OFF + nt + Ntuple.actCnt, w.actCnt & 0xffff);
+  }
+  m.emit('harness', 'harness-op', { note: `raw ${w.table}[${w.index}] write`, addr: w.addr, size: w.sizeBytes, region: w.region });
 }

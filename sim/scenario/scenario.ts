@@ -23,6 +23,41 @@ export interface Faults {
   readonly allocSizeBytes?: number;
 }
 
+/**
+ * An extra OPAL call the harness makes (as a kernel driver would), `afterBootCycles` into boot
+ * `boot`, on the boot CPU. Arguments are 64-bit hex strings so the spec stays JSON.
+ */
+export interface OpalOp {
+  readonly boot: number;
+  readonly afterBootCycles: number;
+  readonly call: 'ADD_RANGE' | 'REMOVE_RANGE' | 'REMOVE_ALL' | 'FREE_PRESERVED_MEMORY' | 'REGISTER_TAG';
+  readonly args: readonly string[];
+}
+
+/** A raw write of one MDST or MDDT entry (malformed tables), or of an n-tuple act_cnt. */
+export interface TableWrite {
+  readonly boot: number;
+  readonly afterBootCycles: number;
+  readonly table: 'MDST' | 'MDDT';
+  readonly index: number;
+  readonly addr: string;
+  readonly region: number;
+  readonly sizeBytes: number;
+  /** Also set the table's act_cnt to this value. */
+  readonly actCnt?: number;
+}
+
+/**
+ * Harness scratch: a firmware-reserved range at the top of RAM (so Linux leaves it out of the
+ * vmcore) where generated ADD_RANGE destinations land without trampling the kernel's memory.
+ */
+export function scratchArea(ramSizeBytes: number): { start: number; sizeBytes: number } {
+  return { start: ramSizeBytes - SCRATCH_SIZE_BYTES, sizeBytes: SCRATCH_SIZE_BYTES };
+}
+
+/** The top 256 MiB of RAM: generated destinations, and the oracle's QUERY_TAG buffer, live here. */
+export const SCRATCH_SIZE_BYTES = 0x1000_0000;
+
 export interface ScenarioSpec {
   readonly seed: string;
   readonly config: MachineConfig;
@@ -32,6 +67,9 @@ export interface ScenarioSpec {
   /** Linux options (see sim/participants/linux/options.ts), as JSON overrides of the defaults. */
   readonly linux: Readonly<Record<string, unknown>>;
   readonly faults: Faults;
+  /** Extra OPAL calls and raw table writes the harness makes (generated scenarios). */
+  readonly ops: readonly OpalOp[];
+  readonly tableWrites: readonly TableWrite[];
   /** Cycles a kernel keeps running after its dump is released before the next crash or the end. */
   readonly releaseAfterCycles: number;
   /** Safety limit; reaching it ends the run (and says so). */
@@ -60,5 +98,14 @@ export function deriveScenario(seed: string, config: MachineConfig, firmware: st
     if (k === 0 && o.crashAt !== undefined) crashes.push({ atCycle: o.crashAt, pir });
     else crashes.push({ afterBootCycles: prng.int(2_000, CRASH_WINDOW_CYCLES), pir });
   }
-  return { seed, config, firmware, crashes, linux: {}, faults: {}, releaseAfterCycles: 1_000, maxCycles: 100_000_000 };
+  return { seed, config, firmware, crashes, linux: {}, faults: {}, ops: [], tableWrites: [], releaseAfterCycles: 1_000, maxCycles: 100_000_000 };
+}
+
+/**
+ * Does the scenario change the kernel's own MDST/MDDT entries behind its back? Linux never reads
+ * MDRT (spec 6.6), so after that the vmcore is known to be unreliable: a user problem, not a
+ * firmware bug, and the oracle does not judge the vmcore of such a round.
+ */
+export function tampersKernelRanges(spec: ScenarioSpec): boolean {
+  return spec.tableWrites.length > 0 || spec.ops.some((o) => o.call === 'REMOVE_ALL' || o.call === 'REMOVE_RANGE' || (o.call === 'REGISTER_TAG' && BigInt(o.args[0] ?? '0') === 2n));
 }

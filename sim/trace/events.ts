@@ -29,6 +29,7 @@ export const EVENT_KINDS = {
   opalcore: 'the capture kernel exports the OPAL core or does not',
   release: 'user space releases the dump (release_mem) and re-registers',
   checkpoint: 'digest of memory and every thread at a cycle',
+  'harness-op': 'the harness writes a firmware table directly (a malformed-table scenario)',
   invariant: 'an oracle verdict for one invariant at one MPIPL',
 } as const;
 

@@ -54,14 +54,14 @@ export const CMPRB = (c: Cpu, op: Op): FlowCode => {
   setCrNibble(c, op.BF, inRange ? 4 : 0);
   return Flow.NEXT;
 };
-/** cmpeqb: v3.0 Book I 3.3.10, CR field BF <- 00 || match || 0 where match = some byte of RB equals (RA)[56:63]. */
+/** cmpeqb: v3.0 Book I 3.3.10, CR field BF <- 0 || match || 00 where match = some byte of RB equals (RA)[56:63]. */
 export const CMPEQB = (c: Cpu, op: Op): FlowCode => {
   const x = c.r[2 * op.RA + 1]! & 0xff;
   const h = c.r[2 * op.RB]!;
   const l = c.r[2 * op.RB + 1]!;
   let match = false;
   for (let s = 0; s < 32; s += 8) if (((h >>> s) & 0xff) === x || ((l >>> s) & 0xff) === x) match = true;
-  setCrNibble(c, op.BF, match ? 2 : 0);
+  setCrNibble(c, op.BF, match ? 4 : 0);
   return Flow.NEXT;
 };
 /** setb: v3.0 Book I 3.3.10, RT <- -1 if CR field BFA has LT, else 1 if GT, else 0. */

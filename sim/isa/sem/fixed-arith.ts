@@ -242,14 +242,18 @@ export const DIVDU = (c: Cpu, op: Op): FlowCode => {
   fromBig(toBig(aHi, aLo) / toBig(bHi, bLo), prod);
   return divResult(c, op, prod.hi, prod.lo, 0);
 };
-/** divwe: v3.0 Book I 3.3.9, ((RA)[32:63] || 0^32) ÷ EXTS((RB)[32:63]); on overflow RT = 0 (qemu). */
+/**
+ * divwe: v3.0 Book I 3.3.9, ((RA)[32:63] || 0^32) ÷ EXTS((RB)[32:63]). RT[0:31] is undefined;
+ * qemu-ppc64le returns the quotient sign-extended, and RT = 0 on overflow.
+ */
 export const DIVWE = (c: Cpu, op: Op): FlowCode => {
   const dividend = BigInt(loOf(c, op.RA) | 0) << 32n;
   const divisor = BigInt(loOf(c, op.RB) | 0);
   if (divisor === 0n) return divResult(c, op, 0, 0, 1);
   const q = dividend / divisor;
   if (q !== BigInt.asIntN(32, q)) return divResult(c, op, 0, 0, 1);
-  return divResult(c, op, 0, Number(BigInt.asUintN(32, q)), 0);
+  const lo = Number(BigInt.asUintN(32, q));
+  return divResult(c, op, signHi(lo), lo, 0);
 };
 /** divweu: v3.0 Book I 3.3.9, unsigned extended word divide; on overflow RT = 0 (qemu). */
 export const DIVWEU = (c: Cpu, op: Op): FlowCode => {

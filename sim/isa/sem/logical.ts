@@ -115,8 +115,10 @@ export const POPCNTW = (c: Cpu, op: Op): FlowCode => {
 };
 /** popcntd: v3.0 Book I 3.3.13, RA <- number of ones in RS. */
 export const POPCNTD = (c: Cpu, op: Op): FlowCode => {
+  // Read RS before writing RA: they may be the same register.
+  const n = popcount32(sHi(c, op)) + popcount32(sLo(c, op));
   c.r[2 * op.RA] = 0;
-  c.r[2 * op.RA + 1] = popcount32(sHi(c, op)) + popcount32(sLo(c, op));
+  c.r[2 * op.RA + 1] = n;
   return Flow.NEXT;
 };
 
@@ -134,8 +136,9 @@ export const PRTYW = (c: Cpu, op: Op): FlowCode => {
 };
 /** prtyd: v3.0 Book I 3.3.13, RA <- parity of the low bits of all eight bytes. */
 export const PRTYD = (c: Cpu, op: Op): FlowCode => {
+  const p = byteLsbParity(sHi(c, op)) ^ byteLsbParity(sLo(c, op));
   c.r[2 * op.RA] = 0;
-  c.r[2 * op.RA + 1] = byteLsbParity(sHi(c, op)) ^ byteLsbParity(sLo(c, op));
+  c.r[2 * op.RA + 1] = p;
   return Flow.NEXT;
 };
 

@@ -1,0 +1,120 @@
+/**
+ * The property-based regression suite behind `mpipl-sim check`: generate scenarios, run each
+ * against the firmware under test, and shrink every failure to a minimal counterexample that
+ * breaks the same invariant.
+ *
+ * The seed space is split into rounds (a batch of runs with its own fast-check seed derived from
+ * the user's seed and the round number), so `--shard I/N` takes every N-th round and the union of
+ * all shards is exactly the unsharded run. No wall clock here: the caller decides when to stop.
+ */
+import fc from 'fast-check';
+import { Digester } from '../core/digest.js';
+import type { ScenarioSpec } from '../scenario/scenario.js';
+import { runScenario, type RunResult } from '../scenario/run.js';
+import { MemorySink } from '../trace/events.js';
+import type { FirmwareProfile } from '../participants/firmware.js';
+import type { InvariantId } from '../oracle/invariants.js';
+import { scenarioArb } from './arbitrary.js';
+import { describeScenario } from './describe.js';
+
+export const RUNS_PER_ROUND = 25;
+
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+export interface CheckOptions {
+  readonly seed: string;
+  readonly firmware: string;
+  readonly profileFor: (spec: ScenarioSpec) => FirmwareProfile;
+  /** Stop after this many runs (excluding shrinking). */
+  readonly runs: number;
+  readonly shard?: Shard;
+  /** Asked between rounds (time budget, Ctrl-C). */
+  readonly shouldStop?: () => boolean;
+  /** After each scenario run (progress). */
+  readonly onRun?: (runsDone: number) => void;
+  /** As soon as a failure is shrunk (so an interrupted check keeps it). */
+  readonly onFailure?: (f: CheckFailure) => void;
+  readonly ramSizeMaxBytes?: number;
+}
+
+export interface CheckFailure {
+  readonly invariant: InvariantId | 'cycle-limit';
+  readonly detail: string;
+  readonly spec: ScenarioSpec;
+  readonly description: string;
+  /** fast-check replay coordinates of the original failure. */
+  readonly round: number;
+  readonly fcSeed: number;
+  readonly fcPath: string;
+  readonly shrinks: number;
+}
+
+export interface CheckReport {
+  readonly runs: number;
+  readonly rounds: number;
+  readonly failures: readonly CheckFailure[];
+}
+
+/** The fast-check seed of round `g`: a pure function of the user's seed and the round. */
+export function roundSeed(seed: string, g: number): number {
+  const d = new Digester().text(seed).f64(g).done();
+  return Number.parseInt(d.slice(0, 8), 16) | 0;
+}
+
+export function firstFailure(r: RunResult): { invariant: InvariantId | 'cycle-limit'; detail: string } | undefined {
+  const bad = r.invariants.find((i) => !i.ok);
+  if (bad !== undefined) return { invariant: bad.id, detail: bad.detail };
+  if (r.note !== undefined) return { invariant: 'cycle-limit', detail: r.note };
+  return undefined;
+}
+
+export function runCheck(o: CheckOptions): CheckReport {
+  const arb = scenarioArb({ firmware: o.firmware, ...(o.ramSizeMaxBytes === undefined ? {} : { ramSizeMaxBytes: o.ramSizeMaxBytes }) });
+  const shard = o.shard ?? { index: 0, count: 1 };
+  const run = (spec: ScenarioSpec): RunResult => runScenario(spec, { sink: new MemorySink(), profile: o.profileFor(spec) });
+  const failures: CheckFailure[] = [];
+  const seen = new Set<string>();
+  let runs = 0;
+  let rounds = 0;
+  for (let g = shard.index; runs < o.runs && !(o.shouldStop?.() ?? false); g += shard.count) {
+    rounds++;
+    const fcSeed = roundSeed(o.seed, g);
+    const numRuns = Math.min(RUNS_PER_ROUND, o.runs - runs);
+    let roundRuns = 0;
+    const found = fc.check(
+      fc.property(arb, (spec) => {
+        roundRuns++;
+        o.onRun?.(runs + roundRuns);
+        return firstFailure(run(spec)) === undefined;
+      }),
+      { seed: fcSeed, numRuns, endOnFailure: true },
+    );
+    runs += roundRuns;
+    if (!found.failed || found.counterexamplePath === null) continue;
+    const original = found.counterexample![0];
+    const target = firstFailure(run(original))!;
+    // Shrink keeping the same invariant: replay the failing case and accept only candidates that
+    // break that invariant again (a different failure is a different bug).
+    let shrinks = 0;
+    const shrunk = fc.check(
+      fc.property(arb, (spec) => {
+        const f = firstFailure(run(spec));
+        return f === undefined || f.invariant !== target.invariant;
+      }),
+      { seed: fcSeed, path: found.counterexamplePath, numRuns: 1 },
+    );
+    shrinks = shrunk.numShrinks;
+    const spec = shrunk.failed ? shrunk.counterexample![0] : original;
+    const detail = firstFailure(run(spec)) ?? target;
+    const key = `${detail.invariant}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const failure: CheckFailure = { invariant: detail.invariant, detail: detail.detail, spec, description: describeScenario(spec), round: g, fcSeed, fcPath: found.counterexamplePath, shrinks };
+    failures.push(failure);
+    o.onFailure?.(failure);
+  }
+  return { runs, rounds, failures };
+}
