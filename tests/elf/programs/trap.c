@@ -1,0 +1,2 @@
+#include "rt.h"
+int main(void) { puts_("before trap\n"); __builtin_trap(); return 0; }
