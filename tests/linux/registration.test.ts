@@ -251,3 +251,47 @@ describe('first kernel registration (spec phase B, 6.5)', () => {
     void FW;
   });
 });
+
+describe('large boot memory and determinism', () => {
+  it('splits a region above max_copy_size (4 KiB pages) and leaves firmware-reserved memory out as holes', () => {
+    const p = new FakePlatform({ ramSizeBytes: 16 * 2 ** 30 });
+    setupDeviceTree(p.dt);
+    const k = boot(p, { pageSizeBytes: 4096, bootMemRegions: [{ startBytes: 0, sizeBytes: 0x1_2000_0000 }] });
+    p.runAll();
+    const adds = p.opal.of(OpalToken.MPIPL_UPDATE, MpiplOp.ADD_RANGE).map((c) => c.args.slice(1));
+    const start = 0x1_2000_0000n;
+    expect(BigInt(k.conf!.reserveDumpAreaStart)).toBe(start);
+    // [0, 0xFFFFF000) minus skiboot's ranges [0x30000000, 0x33920000), then the rest.
+    expect(adds).toEqual([
+      [0n, start, 0x3000_0000n],
+      [0x3392_0000n, start + 0x3000_0000n, 0xffff_f000n - 0x3392_0000n],
+      [0xffff_f000n, start + 0x3000_0000n + 0xffff_f000n - 0x3392_0000n, 0x1_2000_0000n - 0xffff_f000n],
+    ]);
+    expect(adds.every((a) => a[2]! <= 0xffff_f000n)).toBe(true);
+    expect(k.conf!.bootMemTop).toBe(0x1_2000_0000);
+    expect(k.dumpRegistered).toBe(true);
+  });
+
+  it('refuses fadump when firmware-reserved memory overlaps the kernel at 0', () => {
+    const p = new FakePlatform();
+    setupDeviceTree(p.dt);
+    p.dt.set('/reserved-memory/low', 'reg', new Uint8Array([0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x10, 0]));
+    const k = boot(p);
+    p.runAll();
+    expect(k.conf).toBeUndefined();
+    expect(p.hasLog('overlaps the kernel at 0')).toBe(true);
+  });
+
+  it('the same inputs write the same bytes', () => {
+    const run = (): string => {
+      const p = new FakePlatform({ kernelEndian: 'big' });
+      setupDeviceTree(p.dt);
+      const k = boot(p);
+      p.runAll();
+      k.panic(p, 3, 'guest-fault');
+      p.runAll();
+      return p.mem.digest();
+    };
+    expect(run()).toBe(run());
+  });
+});

@@ -11,14 +11,15 @@ import {
   FADUMP_HEADER_VERSION,
   FADUMP_MAX_MEM_REGS,
   FadumpMemStruct,
+  OPAL_FADUMP_MIN_BOOT_MEM,
   OPAL_FADUMP_VERSION,
   PT_REGS_SIZE,
   PT_REGS_WORDS,
   VMCOREINFO_NOTE_NAME,
   NOTE_HDR_SIZE,
 } from './constants.js';
-import { KernelData, splitBootMemRegions, type KernelLayout, type LinuxOptions } from './options.js';
-import { alignUp, overlaps, type KernelMem, type Range } from './bytes.js';
+import { KernelData, kernelLayout, splitBootMemRegions, type BootMemRegion, type KernelLayout, type LinuxOptions } from './options.js';
+import { alignDown, alignUp, overlaps, subtractRanges, type KernelMem, type Range } from './bytes.js';
 
 /** One boot-memory region and where its copy goes. */
 export interface FadumpRegion {
@@ -68,18 +69,14 @@ export type PlanResult = { readonly ok: true; readonly conf: FadumpConf } | { re
  * fadumphdr_addr = rgn[0].dest + boot_memory_size, metadata in the area's last page(s).
  */
 export function planFadump(o: LinuxOptions, ramSizeBytes: number, reserved: readonly Range[]): PlanResult {
-  const pieces = splitBootMemRegions(o);
+  const carved = bootMemoryPieces(o, reserved);
+  if (!carved.ok) return carved;
+  const pieces = carved.pieces;
   const last = pieces[pieces.length - 1]!;
   const bootMemTop = last.startBytes + last.sizeBytes;
   if (bootMemTop > ramSizeBytes) return { ok: false, message: `Boot memory (0x${bootMemTop.toString(16)}) exceeds RAM` };
   const bootMemorySize = pieces.reduce((s, r) => s + r.sizeBytes, 0);
   const size = fadumpAreaSize(o, bootMemorySize);
-  // Boot memory must not contain firmware-reserved memory the capture kernel would boot over.
-  for (const r of reserved) {
-    if (pieces.some((b) => overlaps({ start: b.startBytes, end: b.startBytes + b.sizeBytes }, r))) {
-      return { ok: false, message: `Boot memory overlaps firmware-reserved memory at 0x${r.start.toString(16)}` };
-    }
-  }
   let start: number;
   if (o.reserveDumpAreaStartBytes !== undefined) {
     start = o.reserveDumpAreaStartBytes;
@@ -120,6 +117,30 @@ export function planFadump(o: LinuxOptions, ramSizeBytes: number, reserved: read
       metadataAddr: start + size - metadataAreaSize(o),
     },
   };
+}
+
+/**
+ * The boot-memory regions as Linux sees them: the option regions split at max_copy_size, minus
+ * the firmware-reserved ranges (no-map memory is not in memblock, so it is a hole in boot memory),
+ * each piece shrunk inward to whole pages. The kernel's own area at 0 must stay whole.
+ */
+export function bootMemoryPieces(o: LinuxOptions, reserved: readonly Range[]): { ok: true; pieces: BootMemRegion[] } | { ok: false; message: string } {
+  const page = o.pageSizeBytes;
+  const kernelArea = { start: 0, end: kernelLayout(o).exportEnd };
+  const clash = reserved.find((r) => overlaps(r, kernelArea));
+  if (clash !== undefined) return { ok: false, message: `Firmware-reserved memory at 0x${clash.start.toString(16)} overlaps the kernel at 0` };
+  const pieces: BootMemRegion[] = [];
+  for (const b of splitBootMemRegions(o)) {
+    for (const r of subtractRanges([{ start: b.startBytes, end: b.startBytes + b.sizeBytes }], reserved)) {
+      const start = alignUp(r.start, page);
+      const end = alignDown(r.end, page);
+      if (end > start) pieces.push({ startBytes: start, sizeBytes: end - start });
+    }
+  }
+  if (pieces.length > FADUMP_MAX_MEM_REGS) return { ok: false, message: `Too many holes in boot memory: ${pieces.length} regions exceed FADUMP_MAX_MEM_REGS (${FADUMP_MAX_MEM_REGS})` };
+  const last = pieces[pieces.length - 1]!;
+  if (last.startBytes + last.sizeBytes < OPAL_FADUMP_MIN_BOOT_MEM) return { ok: false, message: 'Boot memory ends below OPAL_FADUMP_MIN_BOOT_MEM once firmware-reserved memory is left out' };
+  return { ok: true, pieces };
 }
 
 /** opal_fadump_init_mem_struct (spec 4.9): a fresh metadata structure, registered_regions = 0. */

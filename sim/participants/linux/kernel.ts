@@ -14,6 +14,7 @@ import { KernelMem, alignUp } from './bytes.js';
 import { KERNEL_DATA_SIZE, KernelData, kernelLayout, type KernelLayout, type LinuxOptions } from './options.js';
 import {
   ascii,
+  bootMemoryPieces,
   initCrashInfoHeader,
   planFadump,
   stampCrashTime,
@@ -359,7 +360,9 @@ export class LinuxKernelModel implements LinuxKernel {
     const pages = this.options.captureScribblePages;
     if (pages === 0) return;
     const PAGE = 4096;
-    const spans = this.options.bootMemRegions
+    const own = bootMemoryPieces(this.options, firmwareReservedRanges(p.dt));
+    if (!own.ok) return;
+    const spans = own.pieces
       .map((r) => ({ start: Math.max(r.startBytes, alignUp(this.layout.exportEnd, PAGE)), end: Math.min(r.startBytes + r.sizeBytes, p.mem.sizeBytes) }))
       .filter((s) => s.end - s.start >= PAGE);
     const total = spans.reduce((n, s) => n + Math.floor((s.end - s.start) / PAGE), 0);
