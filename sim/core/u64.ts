@@ -57,24 +57,12 @@ export function parseUnsigned(text: string): bigint | undefined {
   return undefined;
 }
 
-/** Human unit rendering for sizes (KiB/MiB/GiB), used by inspect and reports. */
+/** Human unit rendering for sizes: exact units when they divide ("768 MiB"), else one decimal ("28.3 MiB"). */
 export function humanBytes(n: number | bigint): string {
   const v = typeof n === 'bigint' ? Number(n) : n;
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let x = v;
   let i = 0;
-  while (x >= 1024 && i < units.length - 1 && x % 1024 === 0) {
-    x /= 1024;
-    i++;
-  }
-  if (i === 0 && v >= 1024) {
-    let y = v;
-    let j = 0;
-    while (y >= 1024 && j < units.length - 1) {
-      y /= 1024;
-      j++;
-    }
-    return `${y.toFixed(1)} ${units[j]}`;
-  }
-  return `${x} ${units[i]}`;
+  while (i < units.length - 1 && v >= 1024 ** (i + 1)) i++;
+  const x = v / 1024 ** i;
+  return Number.isInteger(x) ? `${x} ${units[i]}` : `${x.toFixed(1)} ${units[i]}`;
 }

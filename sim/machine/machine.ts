@@ -116,10 +116,17 @@ export class Machine implements Platform {
   }
 
   opalCall(callerPir: number, token: number, args: readonly bigint[]): bigint {
+    return this.opalCallAs('linux', callerPir, token, args);
+  }
+
+  /** An OPAL call made by `who` (the kernel, a guest workload, or the oracle's QUERY_TAG probe). */
+  opalCallAs(who: Participant, callerPir: number, token: number, args: readonly bigint[]): bigint {
     const name = OPAL_TOKEN_NAMES[token] ?? `token ${token}`;
-    this.emit('linux', 'opal-call', { pir: callerPir, token, name, args: args.map((a) => hex(a)).join(',') });
+    this.emit(who, 'opal-call', { pir: callerPir, token, name, args: args.map((a) => hex(a)).join(',') });
+    const wasGoingDown = this.goingDown();
     const rc = this.skiboot === undefined ? -1n : this.skiboot.opalCall(this, callerPir, token, args);
-    this.emit('skiboot', 'opal-return', { pir: callerPir, token, name, rc: hex(rc), rcName: rcName(rc) });
+    if (!wasGoingDown && this.goingDown()) this.emit('skiboot', 'opal-return', { pir: callerPir, token, name, returned: false });
+    else this.emit('skiboot', 'opal-return', { pir: callerPir, token, name, rc: hex(rc), rcName: rcName(rc) });
     this.occupy(callerPir, this.cost.opalCallCycles);
     return rc;
   }
@@ -291,7 +298,7 @@ export class Machine implements Platform {
     if (outcome === Step.OPAL_ENTRY) {
       const token = Number(t.gpr(0) & 0xffffn);
       const args = Array.from({ length: 8 }, (_, k) => t.gpr(3 + k));
-      const rc = this.opalCall(t.pir, token, args);
+      const rc = this.opalCallAs('cpu', t.pir, token, args);
       if (this.goingDown()) return; // the call stopped the machine: it never returns to the thread
       t.setGpr(3, rc);
       t.set(Slot.NIP, t.get(Slot.LR));

@@ -196,7 +196,9 @@ export class Oracle implements MachineHooks {
     const before = readProcDump(cs.mem);
     const threads = cs.threads.length;
     if (proc.destAddr === 0n || proc.actSize === 0) {
-      const fits = before.allocSize >= threads * MIN_THREAD_RECORD_BYTES;
+      // The record size hostboot would use is the thread_size it publishes; without one, the smallest known format.
+      const recordBytes = proc.threadSize > 0 ? proc.threadSize : MIN_THREAD_RECORD_BYTES;
+      const fits = before.allocSize >= threads * recordBytes;
       if (!cs.expectation.preservationExpected) return this.record('cpu-state', true, 'no preservation expected: no CPU data');
       return this.record('cpu-state', !fits, fits ? `no CPU data although alloc_size ${hex(before.allocSize)} holds ${threads} threads` : `no CPU data: alloc_size ${hex(before.allocSize)} too small for ${threads} threads`);
     }
@@ -252,7 +254,7 @@ export class Oracle implements MachineHooks {
     const scratch = this.m.config.ramSizeBytes - 8;
     const query = (tag: bigint): bigint | string => {
       const saved = mem.readBytes(scratch, 8);
-      const rc = this.m.opalCall(this.m.threads[0]!.pir, OpalToken.MPIPL_QUERY_TAG, [tag, BigInt(scratch)]);
+      const rc = this.m.opalCallAs('oracle', this.m.threads[0]!.pir, OpalToken.MPIPL_QUERY_TAG, [tag, BigInt(scratch)]);
       const v = mem.read64BE(scratch);
       mem.writeBytes(scratch, saved);
       return rc === 0n ? v : `rc ${BigInt.asIntN(64, rc)}`;

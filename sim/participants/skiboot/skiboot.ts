@@ -77,6 +77,7 @@ export class SkibootModel implements Skiboot {
   // ------------------------------------------------------------------ boot
 
   boot(p: Platform): void {
+    this.relocate(p);
     const mpiplBoot = p.dt.has(DT_DUMP_NODE, 'mpipl-boot');
     p.emit('skiboot', 'boot', { kind: mpiplBoot ? 'mpipl' : 'normal' });
     this.prlog(p, `skiboot booting (${mpiplBoot ? 'MPIPL boot' : 'normal boot'})`);
@@ -86,6 +87,26 @@ export class SkibootModel implements Skiboot {
       this.opalMpiplInit(p, mpiplBoot);
     }
     p.advance(p.cost.skibootBootCycles);
+  }
+
+  /**
+   * Spec step 3 (asm/head.S): skiboot copies its image from where the loader put it to
+   * SKIBOOT_BASE. A loader that does not load at SKIBOOT_BASE (the `qemu` profile loads at
+   * FW_LOAD_ADDR = 0) says so in `/sim` `skiboot-load-address` and `skiboot-image-size` (BE u64,
+   * our convention standing in for skiboot finding its own entry address); absent or equal to
+   * SKIBOOT_BASE means the image is already in place (the reference hostboot), so nothing moves.
+   * Added for the qemu profile (issue 5); the reference path is unchanged.
+   */
+  protected relocate(p: Platform): void {
+    const at = p.dt.get('/sim', 'skiboot-load-address');
+    if (at === undefined || at.length < 8) return;
+    const from = new DataView(at.buffer, at.byteOffset, at.byteLength).getBigUint64(0, false);
+    if (from === BigInt(BASE)) return;
+    const sz = p.dt.get('/sim', 'skiboot-image-size');
+    const sizeBytes = sz === undefined || sz.length < 8 ? 0 : Number(new DataView(sz.buffer, sz.byteOffset, sz.byteLength).getBigUint64(0, false));
+    if (sizeBytes === 0 || !p.mem.contains(from, sizeBytes)) return;
+    p.mem.copy(BASE, Number(from), sizeBytes);
+    p.emit('skiboot', 'skiboot-log', { msg: `relocated ${hex(sizeBytes)} bytes from ${hex(from)} to ${hex(BASE)}` });
   }
 
   /** `/ibm,opal` and skiboot's own reserved memory (core/opal.c, core/mem_region.c). */
