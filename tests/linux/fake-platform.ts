@@ -13,7 +13,7 @@ import { ThreadState, Slot, MSR } from '../../sim/cpu/state.js';
 import { Prng } from '../../sim/core/prng.js';
 import type { EventData, EventKind, Participant } from '../../sim/trace/events.js';
 import type { IplHandoff, Platform } from '../../sim/participants/platform.js';
-import { MpiplOp, MpiplTag, OpalRc, OpalToken } from '../../sim/participants/opal-api.js';
+import { MpiplOp, OpalRc, OpalToken } from '../../sim/participants/opal-api.js';
 
 export interface OpalCall {
   readonly cycle: number;

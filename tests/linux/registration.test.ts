@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakePlatform, FW, setupDeviceTree } from './fake-platform.js';
+import { FakePlatform, setupDeviceTree } from './fake-platform.js';
 import { createLinux, resolveLinuxOptions, DEFAULT_LINUX_OPTIONS, LinuxKernelModel } from '../../sim/participants/linux/index.js';
 import { splitBootMemRegions, maxCopySize } from '../../sim/participants/linux/options.js';
 import { MpiplOp, MpiplTag, OpalRc, OpalToken } from '../../sim/participants/opal-api.js';
@@ -248,7 +248,6 @@ describe('first kernel registration (spec phase B, 6.5)', () => {
     expect(k.conf).toBeUndefined();
     expect(p.opal.calls).toHaveLength(0);
     expect(p.hasLog('Failed to find memory chunk for reservation')).toBe(true);
-    void FW;
   });
 });
 
