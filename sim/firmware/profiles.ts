@@ -13,6 +13,8 @@ import { createLinux } from '../participants/linux/index.js';
 import { resolveLinuxOptions, type LinuxOptions } from '../participants/linux/options.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import { builtinImages } from './images.js';
+import { qemuProfile } from './qemu-profile.js';
+import { MUTANTS } from './mutants.js';
 
 /** Bumped whenever a built-in participant's behaviour changes (it is part of the content hash). */
 export const REFERENCE_MODEL_VERSION = 'reference-1';
@@ -36,7 +38,13 @@ export const referenceProfile: ProfileFactory = (spec) => {
   };
 };
 
-const BUILTIN: ReadonlyMap<string, ProfileFactory> = new Map([['reference', referenceProfile]]);
+const BUILTIN: ReadonlyMap<string, ProfileFactory> = new Map([
+  ['reference', referenceProfile],
+  ['qemu', qemuProfile],
+]);
+
+/** `mutant:NAME` names one of the single-bug variants of sim/firmware/mutants.ts (looked up at call time). */
+export const MUTANT_PREFIX = 'mutant:';
 
 export function builtinProfileNames(): string[] {
   return [...BUILTIN.keys()];
@@ -44,6 +52,11 @@ export function builtinProfileNames(): string[] {
 
 /** Resolve `--firmware NAME`. Unknown names are usage errors (plugins by path come later). */
 export function resolveProfile(name: string): ProfileFactory {
+  if (name.startsWith(MUTANT_PREFIX)) {
+    const m = MUTANTS.find((x) => x.name === name.slice(MUTANT_PREFIX.length));
+    if (m === undefined) throw new UsageError(`--firmware: unknown mutant "${name}" (mutants: ${MUTANTS.map((x) => x.name).join(', ')})`);
+    return m.make;
+  }
   const f = BUILTIN.get(name);
   if (f === undefined) throw new UsageError(`--firmware: unknown firmware "${name}" (built in: ${builtinProfileNames().join(', ')})`);
   return f;
