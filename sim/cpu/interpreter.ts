@@ -157,6 +157,11 @@ export class Interpreter implements Executor, Cpu {
       this.retired++;
       return Step.RETIRED;
     }
+    return this.finishStep(flow, op, nipHi, nipLo);
+  }
+
+  /** TRAP or FAULT from a handler: record the trap's description (faults recorded themselves). */
+  private finishStep(flow: FlowCode, op: Op, nipHi: number, nipLo: number): StepOutcome {
     if (flow === Flow.TRAP) {
       this.faultKind = 'trap';
       this.faultText = `trap at ${hex64(nipHi, nipLo)}: ${disasm(op.word)}`;
@@ -168,14 +173,61 @@ export class Interpreter implements Executor, Cpu {
   /**
    * Step `t` until something other than a retired instruction happens, `onSyscall` asks to exit,
    * or `maxInstructions` have retired. For `exec` and the bench, which own the whole machine.
+   *
+   * Same semantics as calling `step` in a loop, but straight-line code stays in a local page and
+   * slot: only taken branches, page ends and code-page invalidation go back through the fetch
+   * checks of `step`.
    */
   run(t: ThreadState, mem: PhysicalMemory, maxInstructions: number): RunEndCode {
     const stopAt = this.retired + maxInstructions;
     this.exitRequested = false;
     while (this.retired < stopAt) {
+      // Slow path: one full step (fetch checks, OPAL entry, faults).
       const outcome = this.step(t, mem);
       if (this.exitRequested) return RunEnd.EXIT;
       if (outcome !== Step.RETIRED) return outcome;
+      const end = this.runStraight(stopAt);
+      if (end !== RunEnd.LIMIT || this.exitRequested) return this.exitRequested ? RunEnd.EXIT : end;
+    }
+    return RunEnd.LIMIT;
+  }
+
+  /**
+   * Fast path of `run`: execute following instructions of the current decoded page while they
+   * fall through. Returns LIMIT to hand back to the slow path (branch taken, page end, anything
+   * unusual) or when the budget is spent; TRAP/FAULT when a handler raised one.
+   */
+  private runStraight(stopAt: number): RunEndCode {
+    const r = this.r;
+    const page = this.page;
+    if (page === undefined) return RunEnd.LIMIT;
+    const ops = page.ops;
+    let nipLo = r[NIP_LO]!;
+    if (r[NIP_HI] === this.opalHi) return RunEnd.LIMIT;
+    let slot = (nipLo & (PAGE_SIZE - 1)) >>> 2;
+    while (this.retired < stopAt && page.valid && slot < WORDS_PER_PAGE && nipLo !== this.opalLo && !this.exitRequested) {
+      const op = ops[slot];
+      if (op === undefined) return RunEnd.LIMIT;
+      let flow: FlowCode;
+      try {
+        flow = op.exec(this, op);
+      } catch (e) {
+        if (e instanceof TransactionError) return this.storageFault(e);
+        throw e;
+      }
+      if (flow === Flow.NEXT) {
+        nipLo = (nipLo + 4) >>> 0;
+        r[NIP_LO] = nipLo;
+        if (nipLo === 0) r[NIP_HI] = r[NIP_HI]! + 1;
+        this.retired++;
+        slot++;
+        continue;
+      }
+      if (flow === Flow.JUMP) {
+        this.retired++;
+        return RunEnd.LIMIT;
+      }
+      return this.finishStep(flow, op, r[NIP_HI]!, nipLo);
     }
     return RunEnd.LIMIT;
   }

@@ -1,4 +1,404 @@
-import type { FirmwareProfile } from '../participants/firmware.js';
+/**
+ * Named single-bug variants of `reference` (design section 4): each changes one behaviour of one
+ * participant, in the spec's vocabulary, so that the property suite's power to find firmware bugs
+ * can be measured (`mpipl-sim mutants`, `--firmware mutant:NAME`).
+ *
+ * A mutant is a small subclass of a reference participant, or — where the reference keeps the
+ * behaviour in a private step (Linux) — a thin wrapper that applies the same bug to what that step
+ * produced. Every mutant is killed by at least one invariant on some scenario; the scenarios are
+ * pinned in tests/firmware/mutants.test.ts.
+ *
+ * No SBE mutant is listed: every SBE bug we could state (the stash kept only on chip 0, the base
+ * forgotten across the IPL, an S0 answered without stopping the clocks) ends in a normal reboot,
+ * which design section 5 prescribes when hostboot gets no usable base — the invariants cannot
+ * tell it from a correct run (see the notes in the final report of issue 5).
+ */
+import type { CaptureOutput, CrashCause, FirmwareProfile, LinuxKernel } from '../participants/firmware.js';
+import type { Platform } from '../participants/platform.js';
+import type { PhysicalMemory } from '../mem/physical-memory.js';
+import { PAGE_SIZE } from '../mem/physical-memory.js';
+import { ReferenceHostboot, type TablePair } from '../participants/hostboot/reference.js';
+import { SkibootModel, type SkibootOptions } from '../participants/skiboot/skiboot.js';
+import { LinuxKernelModel } from '../participants/linux/kernel.js';
+import { KernelMem } from '../participants/linux/bytes.js';
+import { CrashInfoHeader, PtRegs } from '../participants/linux/constants.js';
+import { MpiplOp, MpiplTag, OpalReboot, OpalToken, DumpRegion } from '../participants/opal-api.js';
+import { HRMOR_BIT, MDRT_ENTRY_SIZE, MdrtEntry, MpiplMetadata, OpalMpiplFadump, ProcDumpArea, RegEntry, RegId, SkibootMap, ThreadHdr } from '../participants/layout.js';
+import { Slot } from '../cpu/state.js';
+import { digestText } from '../core/digest.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
-export interface Mutant { readonly name: string; readonly description: string; readonly participant: 'sbe' | 'hostboot' | 'skiboot' | 'linux'; make(spec: ScenarioSpec): FirmwareProfile }
-export const MUTANTS: readonly Mutant[] = [];
+import { linuxOptionsOf, REFERENCE_MODEL_VERSION, referenceProfile } from './profiles.js';
+
+export type MutantParticipant = 'sbe' | 'hostboot' | 'skiboot' | 'linux';
+
+export interface Mutant {
+  readonly name: string;
+  /** The bug, in one line of the spec's vocabulary. */
+  readonly description: string;
+  readonly participant: MutantParticipant;
+  make(spec: ScenarioSpec): FirmwareProfile;
+}
+
+// ====================================================================== shared helpers
+
+/**
+ * The platform as one participant sees it, with some members replaced. Every other member is the
+ * machine's own, called on the machine (a Proxy, not a copy, so the clock and memory stay shared).
+ */
+function platformWith(p: Platform, over: Partial<Platform>): Platform {
+  return new Proxy(p, {
+    get(target, key, receiver) {
+      if (Object.prototype.hasOwnProperty.call(over, key)) return over[key as keyof Platform];
+      const v: unknown = Reflect.get(target, key, receiver === undefined ? target : target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/** Physical memory whose `copy` behaves differently (the hostboot copy engine). */
+function memWithCopy(mem: PhysicalMemory, copy: (to: number, from: number, sizeBytes: number) => void): PhysicalMemory {
+  return new Proxy(mem, {
+    get(target, key) {
+      if (key === 'copy') return copy;
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/** A reference profile with some participants replaced; the content hash names the mutant. */
+function mutantProfile(name: string, spec: ScenarioSpec, over: Partial<FirmwareProfile>): FirmwareProfile {
+  return { ...referenceProfile(spec), ...over, name: `mutant:${name}`, contentHash: digestText(`${REFERENCE_MODEL_VERSION}+mutant:${name}`) };
+}
+
+function skibootOptionsOf(spec: ScenarioSpec): SkibootOptions {
+  return spec.faults.allocSizeBytes === undefined ? {} : { allocSizeBytes: spec.faults.allocSizeBytes };
+}
+
+interface RegRecord {
+  pir: number;
+  coreState: number;
+  offset: number;
+  entries: { type: number; num: number; value: bigint }[];
+}
+
+/**
+ * Rewrite the register records the reference hostboot just wrote (spec 4.4–4.6), thread by
+ * thread, keeping the published stride (thread_size). Entries past the new count are zeroed.
+ */
+function rewriteRecords(p: Platform, base: number, edit: (r: RegRecord, index: number) => void): void {
+  const area = base + SkibootMap.PROC_DUMP_AREA_OFF;
+  const dest = Number(p.mem.read64BE(area + ProcDumpArea.destAddr) & ~HRMOR_BIT);
+  const actSize = p.mem.read32BE(area + ProcDumpArea.actSize);
+  const threadSize = p.mem.read32BE(area + ProcDumpArea.threadSize);
+  if (dest === 0 || actSize === 0 || threadSize === 0) return;
+  for (let i = 0; i < actSize / threadSize; i++) {
+    const at = dest + i * threadSize;
+    const ecnt = p.mem.read32BE(at + ThreadHdr.ecnt);
+    const first = at + 8 + p.mem.read32BE(at + ThreadHdr.offset);
+    const r: RegRecord = {
+      pir: p.mem.read32BE(at + ThreadHdr.pir),
+      coreState: p.mem.read8(at + ThreadHdr.coreState),
+      offset: p.mem.read32BE(at + ThreadHdr.offset),
+      entries: Array.from({ length: ecnt }, (_, k) => {
+        const e = first + k * RegEntry.SIZE;
+        return { type: p.mem.read32BE(e + RegEntry.regType), num: p.mem.read32BE(e + RegEntry.regNum), value: p.mem.read64BE(e + RegEntry.regVal) };
+      }),
+    };
+    edit(r, i);
+    p.mem.fill(at + ThreadHdr.SIZE, threadSize - ThreadHdr.SIZE, 0);
+    p.mem.write32BE(at + ThreadHdr.pir, r.pir);
+    p.mem.write8(at + ThreadHdr.coreState, r.coreState);
+    p.mem.write32BE(at + ThreadHdr.offset, r.offset);
+    p.mem.write32BE(at + ThreadHdr.ecnt, r.entries.length);
+    // Entries stay right after the header, whatever `offset` now claims.
+    r.entries.forEach((e, k) => {
+      const w = at + ThreadHdr.SIZE + k * RegEntry.SIZE;
+      p.mem.write32BE(w + RegEntry.regType, e.type);
+      p.mem.write32BE(w + RegEntry.regNum, e.num);
+      p.mem.write64BE(w + RegEntry.regVal, e.value);
+    });
+  }
+}
+
+// ====================================================================== hostboot
+
+class HostbootCopyShortPage extends ReferenceHostboot {
+  protected override preserve(p: Platform, base: number, pairs: TablePair[], regCapture: { start: number; sizeBytes: number }): TablePair[] {
+    const mem = memWithCopy(p.mem, (to, from, n) => p.mem.copy(to, from, Math.max(0, n - PAGE_SIZE)));
+    return super.preserve(platformWith(p, { mem }), base, pairs, regCapture);
+  }
+}
+
+class HostbootCopyDirectionSwapped extends ReferenceHostboot {
+  protected override preserve(p: Platform, base: number, pairs: TablePair[], regCapture: { start: number; sizeBytes: number }): TablePair[] {
+    const mem = memWithCopy(p.mem, (to, from, n) => p.mem.copy(from, to, n));
+    return super.preserve(platformWith(p, { mem }), base, pairs, regCapture);
+  }
+}
+
+class HostbootMdrtDestIsSrc extends ReferenceHostboot {
+  protected override writeMdrt(p: Platform, base: number, preserved: TablePair[]): void {
+    super.writeMdrt(p, base, preserved.map((x) => ({ ...x, destField: x.srcField })));
+  }
+}
+
+class HostbootRegOffset18 extends ReferenceHostboot {
+  protected override captureRegisters(p: Platform, base: number, allocAddrField: bigint, allocSizeBytes: number): void {
+    super.captureRegisters(p, base, allocAddrField, allocSizeBytes);
+    rewriteRecords(p, base, (r) => {
+      r.offset = 0x18;
+    });
+  }
+}
+
+class HostbootOmitsCrXer extends ReferenceHostboot {
+  protected override captureRegisters(p: Platform, base: number, allocAddrField: bigint, allocSizeBytes: number): void {
+    super.captureRegisters(p, base, allocAddrField, allocSizeBytes);
+    rewriteRecords(p, base, (r) => {
+      r.entries = r.entries.filter((e) => !(e.type !== 0x01 && (e.num === RegId.CCR || e.num === 0x001)));
+    });
+  }
+}
+
+class HostbootCorePir extends ReferenceHostboot {
+  protected override captureRegisters(p: Platform, base: number, allocAddrField: bigint, allocSizeBytes: number): void {
+    super.captureRegisters(p, base, allocAddrField, allocSizeBytes);
+    rewriteRecords(p, base, (r) => {
+      r.pir &= ~0x3;
+    });
+  }
+}
+
+class HostbootActSizeOneThread extends ReferenceHostboot {
+  protected override captureRegisters(p: Platform, base: number, allocAddrField: bigint, allocSizeBytes: number): void {
+    super.captureRegisters(p, base, allocAddrField, allocSizeBytes);
+    const area = base + SkibootMap.PROC_DUMP_AREA_OFF;
+    if (p.mem.read32BE(area + ProcDumpArea.actSize) !== 0) p.mem.write32BE(area + ProcDumpArea.actSize, p.mem.read32BE(area + ProcDumpArea.threadSize));
+  }
+}
+
+class HostbootProcDumpBeforeReload extends ReferenceHostboot {
+  private captured = false;
+  protected override preserve(p: Platform, base: number, pairs: TablePair[], regCapture: { start: number; sizeBytes: number }): TablePair[] {
+    const preserved = super.preserve(p, base, pairs, regCapture);
+    // The results go into the crashed boot's image, which the payload reload then overwrites.
+    const area = base + SkibootMap.PROC_DUMP_AREA_OFF;
+    super.captureRegisters(p, base, p.mem.read64BE(area + ProcDumpArea.allocAddr), p.mem.read32BE(area + ProcDumpArea.allocSize));
+    this.captured = true;
+    return preserved;
+  }
+
+  protected override captureRegisters(p: Platform, base: number, allocAddrField: bigint, allocSizeBytes: number): void {
+    if (!this.captured) super.captureRegisters(p, base, allocAddrField, allocSizeBytes);
+  }
+}
+
+// ====================================================================== skiboot
+
+class SkibootQueryTagSwap extends SkibootModel {
+  protected override opalMpiplQueryTag(p: Platform, tag: bigint, ptr: bigint): bigint {
+    const swapped = tag === MpiplTag.KERNEL ? MpiplTag.BOOT_MEM : tag === MpiplTag.BOOT_MEM ? MpiplTag.KERNEL : tag;
+    return super.opalMpiplQueryTag(p, swapped, ptr);
+  }
+}
+
+class SkibootQueryTagNotBigEndian extends SkibootModel {
+  protected override opalMpiplQueryTag(p: Platform, tag: bigint, ptr: bigint): bigint {
+    const rc = super.opalMpiplQueryTag(p, tag, ptr);
+    if (rc === 0n) {
+      const at = Number(ptr & 0x0fff_ffff_ffff_ffffn);
+      p.mem.write64LE(at, p.mem.read64BE(at));
+    }
+    return rc;
+  }
+}
+
+/** Patch the `struct opal_mpipl_fadump` behind a tag after skiboot built it (spec 4.8). */
+function patchFadump(p: Platform, addr: bigint, edit: (regionAt: number, index: number) => void): void {
+  if (addr === 0n) return;
+  const at = Number(addr);
+  const n = p.mem.read32BE(at + OpalMpiplFadump.regionCnt);
+  for (let i = 0; i < n; i++) edit(at + OpalMpiplFadump.regions + i * OpalMpiplFadump.REGION_SIZE, i);
+}
+
+class SkibootOpalTagKeepsHrmor extends SkibootModel {
+  protected override opalMpiplProcessPreserved(p: Platform): void {
+    super.opalMpiplProcessPreserved(p);
+    patchFadump(p, this.tags[Number(MpiplTag.OPAL)]!, (r) => {
+      p.mem.write64BE(r, p.mem.read64BE(r) | HRMOR_BIT);
+      p.mem.write64BE(r + 8, p.mem.read64BE(r + 8) | HRMOR_BIT);
+    });
+  }
+}
+
+class SkibootCpuTagSizeOneThread extends SkibootModel {
+  protected override opalMpiplProcessPreserved(p: Platform): void {
+    super.opalMpiplProcessPreserved(p);
+    const cpu = this.tags[Number(MpiplTag.CPU)]!;
+    if (cpu === 0n) return;
+    const threadSize = p.mem.read32BE(Number(cpu) + OpalMpiplFadump.cpuDataSize);
+    patchFadump(p, cpu, (r) => p.mem.write64BE(r + 16, BigInt(threadSize)));
+  }
+}
+
+class SkibootOpalTagAllMdrtRegions extends SkibootModel {
+  protected override opalMpiplProcessPreserved(p: Platform): void {
+    // The region test is left out of the MDRT scan: every entry is taken as OPAL data.
+    const mdrt = SkibootMap.SKIBOOT_BASE + SkibootMap.MDRT_TABLE_OFF;
+    const entries = SkibootMap.MDRT_TABLE_SIZE / MDRT_ENTRY_SIZE;
+    const saved = p.mem.readBytes(mdrt, SkibootMap.MDRT_TABLE_SIZE);
+    for (let i = 0; i < entries; i++) {
+      const at = mdrt + i * MDRT_ENTRY_SIZE;
+      if (p.mem.read64BE(at + MdrtEntry.srcAddr) !== 0n) p.mem.write8(at + MdrtEntry.dataRegion, DumpRegion.OPAL_MEMORY);
+    }
+    super.opalMpiplProcessPreserved(p);
+    p.mem.writeBytes(mdrt, saved);
+  }
+}
+
+class SkibootZeroesMetadataFirst extends SkibootModel {
+  protected override opalMpiplInit(p: Platform, mpiplBoot: boolean): void {
+    p.mem.fill(SkibootMap.SKIBOOT_BASE + SkibootMap.DUMP_METADATA_AREA_OFF, MpiplMetadata.SIZE, 0);
+    super.opalMpiplInit(p, mpiplBoot);
+  }
+}
+
+class SkibootAddRangeSwapsTables extends SkibootModel {
+  protected override opalMpiplAddRange(p: Platform, src: bigint, dest: bigint, size: bigint): bigint {
+    return super.opalMpiplAddRange(p, dest, src, size);
+  }
+}
+
+// ====================================================================== Linux
+
+interface LinuxBug {
+  /** Replace what the kernel sees of the platform (its OPAL calls). */
+  readonly platform?: (p: Platform, k: LinuxKernelModel) => Platform;
+  /** Right after the kernel's own panic code ran. */
+  readonly afterPanic?: (p: Platform, k: LinuxKernelModel, pir: number) => void;
+  /** Right after a capture kernel processed the dump. */
+  readonly afterCapture?: (p: Platform, k: LinuxKernelModel, c: CaptureOutput) => void;
+}
+
+/** The reference kernel with one step's output changed (its steps are private to the model). */
+class MutantLinux implements LinuxKernel {
+  constructor(
+    private readonly k: LinuxKernelModel,
+    private readonly bug: LinuxBug,
+  ) {}
+
+  private view(p: Platform): Platform {
+    return this.bug.platform === undefined ? p : this.bug.platform(p, this.k);
+  }
+
+  boot(p: Platform, bootPir: number): void {
+    this.k.boot(this.view(p), bootPir);
+    const c = this.k.capture;
+    if (c !== undefined) this.bug.afterCapture?.(p, this.k, c);
+  }
+
+  panic(p: Platform, pir: number, cause: CrashCause): void {
+    const first = this.k.crashingPir === undefined;
+    this.k.panic(this.view(p), pir, cause);
+    if (first && this.k.crashingPir === pir) this.bug.afterPanic?.(p, this.k, pir);
+  }
+
+  release(p: Platform): void {
+    this.k.release(this.view(p));
+  }
+
+  get capture(): CaptureOutput | undefined {
+    return this.k.capture;
+  }
+
+  get dumpRegistered(): boolean {
+    return this.k.dumpRegistered;
+  }
+}
+
+function linuxMutant(spec: ScenarioSpec, bug: LinuxBug): () => LinuxKernel {
+  const o = linuxOptionsOf(spec);
+  return () => new MutantLinux(new LinuxKernelModel(o), bug);
+}
+
+/** ELF64 program headers of the capture kernel's elfcorehdr, edited in place (spec 7.1). */
+function editPtLoads(p: Platform, c: CaptureOutput, edit: (ph: { offset: bigint; paddr: bigint }, firstBootMemOffset: bigint | undefined) => bigint): void {
+  const ehdr = c.elfcorehdrAddr;
+  if (ehdr === undefined) return;
+  const km = new KernelMem(p.mem, p.config.kernelEndian);
+  const phoff = Number(km.r64(ehdr + 0x20));
+  const phnum = km.r16(ehdr + 0x38);
+  let first: bigint | undefined;
+  for (let i = 0; i < phnum; i++) {
+    const ph = ehdr + phoff + i * 56;
+    if (km.r32(ph) !== 1) continue; // PT_LOAD
+    const offset = km.r64(ph + 8);
+    const paddr = km.r64(ph + 24);
+    // Boot-memory segments are the ones read from the copy (p_offset ≠ p_paddr).
+    if (offset !== paddr && first === undefined) first = offset;
+    km.w64(ph + 8, edit({ offset, paddr }, first));
+  }
+}
+
+// ====================================================================== the catalogue
+
+function hostboot(name: string, description: string, H: new () => ReferenceHostboot): Mutant {
+  return { name, description, participant: 'hostboot', make: (spec) => mutantProfile(name, spec, { makeHostboot: () => new H() }) };
+}
+
+function skiboot(name: string, description: string, S: new (o: SkibootOptions) => SkibootModel): Mutant {
+  return { name, description, participant: 'skiboot', make: (spec) => mutantProfile(name, spec, { makeSkiboot: () => new S(skibootOptionsOf(spec)) }) };
+}
+
+function linux(name: string, description: string, bug: LinuxBug): Mutant {
+  return { name, description, participant: 'linux', make: (spec) => mutantProfile(name, spec, { makeLinux: linuxMutant(spec, bug) }) };
+}
+
+export const MUTANTS: readonly Mutant[] = [
+  hostboot('hostboot-copy-short-page', 'hostboot copies one page less than the MDST size of each pair (the last page of every destination keeps its old bytes)', HostbootCopyShortPage),
+  hostboot('hostboot-copy-direction-swapped', 'hostboot copies each MDDT destination onto its MDST source instead of source to destination', HostbootCopyDirectionSwapped),
+  hostboot('hostboot-mdrt-dest-is-src', 'hostboot writes the MDST address into MDRT dest_addr (src_addr twice)', HostbootMdrtDestIsSrc),
+  hostboot('hostboot-reg-offset-0x18', 'hostboot writes thread-header offset 0x18 (24, the header size) instead of 0x10, so Linux reads every register entry 16 bytes late', HostbootRegOffset18),
+  hostboot('hostboot-omits-cr-xer', 'hostboot captures no CCR (0x7D2) and no XER (SPR 1) register entry', HostbootOmitsCrXer),
+  hostboot('hostboot-regs-core-pir', "hostboot fills each thread header's pir with the core's PIR (thread bits cleared)", HostbootCorePir),
+  hostboot('hostboot-act-size-one-thread', 'hostboot sets proc dump area act_size to thread_size instead of threads × thread_size', HostbootActSizeOneThread),
+  hostboot('hostboot-proc-dump-before-reload', 'hostboot writes dest_addr/act_size into the processor dump area before reloading the skiboot image, which overwrites them', HostbootProcDumpBeforeReload),
+  skiboot('skiboot-query-tag-swaps-kernel-boot-mem', 'OPAL_MPIPL_QUERY_TAG returns the BOOT_MEM tag for KERNEL and the KERNEL tag for BOOT_MEM', SkibootQueryTagSwap),
+  skiboot('skiboot-query-tag-not-big-endian', 'OPAL_MPIPL_QUERY_TAG stores the tag value in CPU (little-endian) order instead of BE64', SkibootQueryTagNotBigEndian),
+  skiboot('skiboot-opal-tag-keeps-hrmor', 'the MPIPL boot copies MDRT src_addr/dest_addr into the OPAL metadata without clearing HRMOR_BIT', SkibootOpalTagKeepsHrmor),
+  skiboot('skiboot-cpu-tag-size-one-thread', 'the MPIPL boot publishes the CPU region size as thread_size instead of act_size', SkibootCpuTagSizeOneThread),
+  skiboot('skiboot-opal-tag-all-mdrt-regions', 'the MPIPL boot counts every MDRT entry as OPAL data, not only data_region 0x03', SkibootOpalTagAllMdrtRegions),
+  skiboot('skiboot-zeroes-metadata-before-reading-tags', 'opal_mpipl_init zeroes mpipl_metadata before the MPIPL boot reads kernel_tag and boot_mem_size from it', SkibootZeroesMetadataFirst),
+  skiboot('skiboot-add-range-swaps-mdst-mddt', 'OPAL_MPIPL_UPDATE(ADD_RANGE) appends dest to MDST and src to MDDT', SkibootAddRangeSwapsTables),
+  linux('linux-crashing-cpu-logical-id', 'opal_fadump_trigger leaves crashing_cpu as the logical CPU id instead of overwriting it with the PIR', {
+    platform: (p, k) =>
+      platformWith(p, {
+        opalCall: (callerPir, token, args) => {
+          if (token === OpalToken.CEC_REBOOT2 && args[0] === OpalReboot.MPIPL && k.conf !== undefined) {
+            const logical = p.topology.threads.findIndex((t) => t.pir === callerPir);
+            new KernelMem(p.mem, p.config.kernelEndian).w32(k.conf.fadumphdrAddr + CrashInfoHeader.crashingCpu, logical);
+          }
+          return p.opalCall(callerPir, token, args);
+        },
+      }),
+  }),
+  linux('linux-crash-regs-after-crash-path', 'crash_fadump saves the crashing CPU pt_regs after the crash path moved NIP and LR (crash_fadump entry), not the panic-time values', {
+    afterPanic: (p, k, pir) => {
+      if (k.conf === undefined) return;
+      const km = new KernelMem(p.mem, p.config.kernelEndian);
+      const regs = k.conf.fadumphdrAddr + CrashInfoHeader.regs;
+      km.w64(regs + 8 * PtRegs.NIP, p.thread(pir).get(Slot.NIP));
+      km.w64(regs + 8 * PtRegs.LINK, p.thread(pir).get(Slot.LR));
+    },
+  }),
+  linux('linux-ptload-offset-is-src', "the capture kernel's boot-memory PT_LOADs take p_offset from the region's source, not from its copy in the dump area", {
+    afterCapture: (p, _k, c) => editPtLoads(p, c, (ph) => (ph.offset !== ph.paddr ? ph.paddr : ph.offset)),
+  }),
+  linux('linux-ptload-offset-not-accumulated', 'the capture kernel gives every boot-memory PT_LOAD p_offset = boot_mem_dest_addr (sizes of earlier regions not added)', {
+    afterCapture: (p, _k, c) => editPtLoads(p, c, (ph, first) => (ph.offset !== ph.paddr && first !== undefined ? first : ph.offset)),
+  }),
+];
+
+/** Unused imports guard: ops named in descriptions (kept for readers grepping the spec's names). */
+void MpiplOp;

@@ -22,11 +22,14 @@ export interface RunResult {
 export const QEMU_FOR: Readonly<Record<Endian, string>> = { le: 'qemu-ppc64le', be: 'qemu-ppc64' };
 
 /** Generous: the largest user workload takes well under a second in qemu. */
+/** POWER9, as the simulator models; pinned so a qemu upgrade changing its default cannot change results. */
+export const QEMU_CPU = 'power9';
+
 const QEMU_TIMEOUT_MS = 60_000;
 const OUTPUT_BYTES_MAX = 256 * 1024 * 1024;
 
 export function runQemu(qemuPath: string, elfPath: string): RunResult {
-  const r = spawnSync(qemuPath, [elfPath], { timeout: QEMU_TIMEOUT_MS, maxBuffer: OUTPUT_BYTES_MAX });
+  const r = spawnSync(qemuPath, ['-cpu', QEMU_CPU, elfPath], { timeout: QEMU_TIMEOUT_MS, maxBuffer: OUTPUT_BYTES_MAX });
   if (r.error) throw r.error;
   return {
     stdout: new Uint8Array(r.stdout),

@@ -1,0 +1,143 @@
+/**
+ * Random instruction sequences from sim/isa's table, run under `mpipl-sim exec` and under
+ * qemu-user in both byte orders: the printed register and scratch dumps must be identical
+ * (harness: tests/helpers/seq-harness.ts; generator and its guards: tests/helpers/random-seq.ts;
+ * docs/workloads.md explains how to reproduce a failure).
+ *
+ * Each fast-check run is one batch ELF of up to BATCH_SEQUENCES_MAX sequences, so one qemu
+ * process covers many sequences. A failing batch shrinks (fewer sequences, fewer and simpler
+ * instructions) and the report shows the disassembly of the first differing sequence.
+ *
+ * Seeds: pinned in CI (PINNED_SEED); random locally. FC_SEED and FC_PATH replay a reported
+ * failure; ISA_DIFF_RUNS sets the number of batches per byte order.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { Command } from '../sim/cli/io.js';
+import type { Endian } from '../tests/helpers/elf64.js';
+import { buildBatchElf, describeRecordDiff, parseRecords, RECORD_BYTES } from '../tests/helpers/seq-harness.js';
+import {
+  assembleSequence,
+  describeCoverage,
+  formatListing,
+  rawSequenceArb,
+  type AssembledSequence,
+  type RawSequence,
+} from '../tests/helpers/random-seq.js';
+import { loadExecCommand, QEMU_FOR, runExec, runQemu, tempDir, writeTemp, type RunResult } from '../tests/helpers/runners.js';
+import { isCi, requireTool } from '../tests/helpers/tools.js';
+
+/** Sequences per ELF: large enough to amortize qemu start-up, small enough to shrink quickly. */
+const BATCH_SEQUENCES_MAX = 100;
+/** Batches per byte order; with lengths uniform in 1..100 this is about 3 500 sequences each. */
+const RUNS_PER_ENDIAN = Number(process.env.ISA_DIFF_RUNS ?? 70);
+/** The CI run must cover at least this many sequences over both byte orders. */
+const CI_SEQUENCES_MIN = 5000;
+const PINNED_SEED = 0x5eed_1234;
+/** Guard against a runaway sequence in our interpreter (sequences have no branches). */
+const EXEC_MAX_CYCLES = 50_000_000;
+
+function seedPolicy(): { seed?: number; path?: string } {
+  if (process.env.FC_SEED !== undefined) {
+    const out: { seed: number; path?: string } = { seed: Number(process.env.FC_SEED) };
+    if (process.env.FC_PATH !== undefined) out.path = process.env.FC_PATH;
+    return out;
+  }
+  return isCi() ? { seed: PINNED_SEED } : {};
+}
+
+/** A sequence that prints as its disassembly in fast-check's counterexample report. */
+type Printable = RawSequence & { readonly assembled: AssembledSequence };
+
+const printableArb: fc.Arbitrary<Printable> = rawSequenceArb.map((raw) => {
+  const assembled = assembleSequence(raw);
+  return Object.assign(Object.create(null) as object, raw, {
+    assembled,
+    [fc.toStringMethod]: () => `\n${formatListing(assembled)}\n`,
+  }) as Printable;
+});
+
+const batchArb = fc.array(printableArb, { minLength: 1, maxLength: BATCH_SEQUENCES_MAX, size: 'max' });
+
+/** The first sequence whose record differs, with a readable report; undefined if all agree. */
+function compareRuns(batch: readonly Printable[], endian: Endian, ref: RunResult, ours: RunResult): string | undefined {
+  const same = ref.status === ours.status && Buffer.from(ref.stdout).equals(Buffer.from(ours.stdout));
+  if (same) return undefined;
+  const refRecs = parseRecords(ref.stdout, endian);
+  const ourRecs = parseRecords(ours.stdout, endian);
+  for (let i = 0; i < batch.length; i++) {
+    const a = refRecs[i];
+    const b = ourRecs[i];
+    const listing = formatListing(batch[i]!.assembled);
+    if (a === undefined || b === undefined) {
+      return (
+        `sequence ${i} of ${batch.length} (${endian}): output stops (qemu: ${refRecs.length} records, status ${ref.status}; ` +
+        `exec: ${ourRecs.length} records, status ${ours.status}, stderr ${JSON.stringify(ours.stderr.trim())})\n${listing}`
+      );
+    }
+    const diff = describeRecordDiff(a, b);
+    if (diff !== '') return `sequence ${i} of ${batch.length} differs (${endian}; expected = qemu, got = exec):\n${listing}\n${diff}`;
+  }
+  return `outputs differ outside the records: qemu status ${ref.status}, exec status ${ours.status}, lengths ${ref.stdout.length}/${ours.stdout.length}`;
+}
+
+const exec: Command | undefined = await loadExecCommand();
+if (exec === undefined) process.stderr.write('isa-differential: sim/cli/commands/exec.ts not present yet; running qemu-only harness checks\n');
+
+let sequencesRun = 0;
+
+for (const endian of ['le', 'be'] as Endian[]) {
+  const qemu = requireTool(QEMU_FOR[endian]);
+  describe.skipIf(!qemu.available)(`random sequences, ${endian}`, () => {
+    const tmp = tempDir(`mpipl-isa-diff-${endian}-`);
+    afterAll(() => tmp.cleanup());
+
+    it('qemu runs every generated sequence to completion (the generator only makes legal code)', () => {
+      let n = 0;
+      fc.assert(
+        fc.property(batchArb, (batch) => {
+          const { elf } = buildBatchElf(batch.map((s) => s.assembled.seq), endian);
+          const r = runQemu(qemu.path, writeTemp(tmp.dir, `legal-${n++}.elf`, elf));
+          if (r.status !== 0 || r.stdout.length !== batch.length * RECORD_BYTES) {
+            const done = Math.floor(r.stdout.length / RECORD_BYTES);
+            const culprit = batch[done];
+            throw new Error(
+              `qemu stopped at sequence ${done} (status ${r.status}, signal ${r.signal}, stderr ${JSON.stringify(r.stderr.trim())})\n` +
+                (culprit === undefined ? '' : formatListing(culprit.assembled)),
+            );
+          }
+        }),
+        { numRuns: 5, ...seedPolicy() },
+      );
+    });
+
+    it.skipIf(exec === undefined)(`exec prints the same bytes as ${QEMU_FOR[endian]}`, async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(batchArb, async (batch) => {
+          const path = writeTemp(tmp.dir, `batch-${n++}.elf`, buildBatchElf(batch.map((s) => s.assembled.seq), endian).elf);
+          const ref = runQemu(qemu.path, path);
+          expect(ref.status, `qemu failed: ${ref.stderr}`).toBe(0);
+          const ours = await runExec(exec!, path, ['--max-cycles', String(EXEC_MAX_CYCLES)]);
+          const problem = compareRuns(batch, endian, ref, ours);
+          if (problem !== undefined) throw new Error(problem);
+          sequencesRun += batch.length;
+        }),
+        { numRuns: RUNS_PER_ENDIAN, ...seedPolicy() },
+      );
+    });
+  });
+}
+
+describe('random sequence coverage', () => {
+  it('reports which table rows are generated', () => {
+    process.stderr.write(`isa-differential: ${describeCoverage()}\n`);
+    expect(describeCoverage()).toMatch(/rows generated/);
+  });
+
+  it.skipIf(exec === undefined || !isCi())(`a CI run covers at least ${CI_SEQUENCES_MIN} sequences`, () => {
+    // Runs after the per-endian suites (vitest runs a file's tests in order).
+    process.stderr.write(`isa-differential: ${sequencesRun} sequences compared\n`);
+    expect(sequencesRun).toBeGreaterThanOrEqual(CI_SEQUENCES_MIN);
+  });
+});
