@@ -22,7 +22,7 @@ import { SkibootModel, type SkibootOptions } from '../participants/skiboot/skibo
 import { LinuxKernelModel } from '../participants/linux/kernel.js';
 import { KernelMem } from '../participants/linux/bytes.js';
 import { CrashInfoHeader, PtRegs } from '../participants/linux/constants.js';
-import { MpiplOp, MpiplTag, OpalReboot, OpalToken, DumpRegion } from '../participants/opal-api.js';
+import { MpiplTag, OpalReboot, OpalToken, DumpRegion } from '../participants/opal-api.js';
 import { HRMOR_BIT, MDRT_ENTRY_SIZE, MdrtEntry, MpiplMetadata, OpalMpiplFadump, ProcDumpArea, RegEntry, RegId, SkibootMap, ThreadHdr } from '../participants/layout.js';
 import { Slot } from '../cpu/state.js';
 import { digestText } from '../core/digest.js';
@@ -47,9 +47,9 @@ export interface Mutant {
  */
 function platformWith(p: Platform, over: Partial<Platform>): Platform {
   return new Proxy(p, {
-    get(target, key, receiver) {
+    get(target, key) {
       if (Object.prototype.hasOwnProperty.call(over, key)) return over[key as keyof Platform];
-      const v: unknown = Reflect.get(target, key, receiver === undefined ? target : target);
+      const v: unknown = Reflect.get(target, key, target);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
@@ -399,6 +399,3 @@ export const MUTANTS: readonly Mutant[] = [
     afterCapture: (p, _k, c) => editPtLoads(p, c, (ph, first) => (ph.offset !== ph.paddr && first !== undefined ? first : ph.offset)),
   }),
 ];
-
-/** Unused imports guard: ops named in descriptions (kept for readers grepping the spec's names). */
-void MpiplOp;
