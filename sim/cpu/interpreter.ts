@@ -82,6 +82,7 @@ export const RunEnd = { ...Step, /** The instruction budget ran out. */ LIMIT: 4
 export type RunEndCode = (typeof RunEnd)[keyof typeof RunEnd];
 
 const NO_THREAD_REGS = new Uint32Array(0);
+const NO_PAGE = new Uint8Array(0);
 
 export class Interpreter implements Executor, Cpu {
   /** Instructions retired by this interpreter (all threads it ran); the time base derives from it. */
@@ -92,6 +93,11 @@ export class Interpreter implements Executor, Cpu {
   le = false;
   eaHi = 0;
   eaLo = 0;
+  tlbEpoch = -1;
+  rIndex = -1;
+  rPage: Uint8Array = NO_PAGE;
+  wIndex = -1;
+  wPage: Uint8Array = NO_PAGE;
 
   private readonly opalHi: number;
   private readonly opalLo: number;
@@ -264,6 +270,9 @@ export class Interpreter implements Executor, Cpu {
     if (mem !== this.mem) {
       this.mem = mem;
       this.cache = cacheFor(mem);
+      this.tlbEpoch = -1;
+      this.rIndex = -1;
+      this.wIndex = -1;
     }
     this.page = undefined;
     this.pageIndex = -1;

@@ -42,6 +42,15 @@ export interface Cpu {
   /** Effective address of the last `ea*` computation (update forms write it to RA). */
   eaHi: number;
   eaLo: number;
+  /**
+   * One-entry read and write TLBs of page objects (sim/isa/sem/load-store.ts), valid while
+   * `tlbEpoch` equals the memory's `pageEpoch`.
+   */
+  tlbEpoch: number;
+  rIndex: number;
+  rPage: Uint8Array;
+  wIndex: number;
+  wPage: Uint8Array;
   /** Record an interrupt and return Flow.FAULT. */
   raise(kind: FaultKind, detail: string): FlowCode;
   /** `sc` was executed: hand the thread to the system-call handler. */

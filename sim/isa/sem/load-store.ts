@@ -40,34 +40,132 @@ function eaIndexed(c: Cpu, ra: number, rb: number): number {
   return eaDisp(c, ra, c.r[2 * rb]!, c.r[2 * rb + 1]!);
 }
 
+const PAGE_BYTES = 4096;
+
+/**
+ * The page object holding [a, a + sizeBytes) for reading, from the one-entry TLB when possible,
+ * or undefined when the access crosses a page or leaves RAM: the caller then goes through
+ * PhysicalMemory's checked accessors, which raise the TransactionError.
+ */
+function pageForRead(c: Cpu, a: number, sizeBytes: number): Uint8Array | undefined {
+  if ((a & (PAGE_BYTES - 1)) > PAGE_BYTES - sizeBytes) return undefined;
+  const pageIndex = Math.floor(a / PAGE_BYTES);
+  const mem = c.mem;
+  if (c.tlbEpoch !== mem.pageEpoch) {
+    c.tlbEpoch = mem.pageEpoch;
+    c.rIndex = -1;
+    c.wIndex = -1;
+  }
+  if (pageIndex === c.rIndex) return c.rPage;
+  if (pageIndex === c.wIndex) return c.wPage;
+  if (!(a >= 0 && (pageIndex + 1) * PAGE_BYTES <= mem.sizeBytes)) return undefined;
+  const page = mem.readablePage(pageIndex);
+  c.rIndex = pageIndex;
+  c.rPage = page;
+  return page;
+}
+
+/** As pageForRead, for writing: the page is owned by the memory (cloned if it was shared). */
+function pageForWrite(c: Cpu, a: number, sizeBytes: number): Uint8Array | undefined {
+  if ((a & (PAGE_BYTES - 1)) > PAGE_BYTES - sizeBytes) return undefined;
+  const pageIndex = Math.floor(a / PAGE_BYTES);
+  const mem = c.mem;
+  if (c.tlbEpoch === mem.pageEpoch && pageIndex === c.wIndex) return c.wPage;
+  if (!(a >= 0 && (pageIndex + 1) * PAGE_BYTES <= mem.sizeBytes)) return undefined;
+  const page = mem.writablePage(pageIndex);
+  // Getting the page may allocate or clone it, which changes the epoch: drop the read entry.
+  if (c.tlbEpoch !== mem.pageEpoch) {
+    c.tlbEpoch = mem.pageEpoch;
+    c.rIndex = -1;
+  }
+  c.wIndex = pageIndex;
+  c.wPage = page;
+  return page;
+}
+
+export function read8(c: Cpu, a: number): number {
+  const p = pageForRead(c, a, 1);
+  return p === undefined ? c.mem.read8(a) : p[a & (PAGE_BYTES - 1)]!;
+}
+
+export function read16(c: Cpu, a: number, le: boolean): number {
+  const p = pageForRead(c, a, 2);
+  if (p === undefined) {
+    const b0 = c.mem.read8(a);
+    const b1 = c.mem.read8(a + 1);
+    return le ? (b1 << 8) | b0 : (b0 << 8) | b1;
+  }
+  const o = a & (PAGE_BYTES - 1);
+  return le ? (p[o + 1]! << 8) | p[o]! : (p[o]! << 8) | p[o + 1]!;
+}
+
+export function read32(c: Cpu, a: number, le: boolean): number {
+  const p = pageForRead(c, a, 4);
+  if (p === undefined) return le ? c.mem.read32LE(a) : c.mem.read32BE(a);
+  const o = a & (PAGE_BYTES - 1);
+  return le
+    ? ((p[o + 3]! << 24) | (p[o + 2]! << 16) | (p[o + 1]! << 8) | p[o]!) >>> 0
+    : ((p[o]! << 24) | (p[o + 1]! << 16) | (p[o + 2]! << 8) | p[o + 3]!) >>> 0;
+}
+
+export function write8(c: Cpu, a: number, v: number): void {
+  const p = pageForWrite(c, a, 1);
+  if (p === undefined) c.mem.write8(a, v & 0xff);
+  else p[a & (PAGE_BYTES - 1)] = v;
+}
+
+export function write16(c: Cpu, a: number, v: number, le: boolean): void {
+  const p = pageForWrite(c, a, 2);
+  const hi = (v >>> 8) & 0xff;
+  const lo = v & 0xff;
+  if (p === undefined) {
+    c.mem.write8(a, le ? lo : hi);
+    c.mem.write8(a + 1, le ? hi : lo);
+    return;
+  }
+  const o = a & (PAGE_BYTES - 1);
+  p[o] = le ? lo : hi;
+  p[o + 1] = le ? hi : lo;
+}
+
+export function write32(c: Cpu, a: number, v: number, le: boolean): void {
+  const p = pageForWrite(c, a, 4);
+  if (p === undefined) {
+    if (le) c.mem.write32LE(a, v);
+    else c.mem.write32BE(a, v);
+    return;
+  }
+  const o = a & (PAGE_BYTES - 1);
+  if (le) {
+    p[o] = v;
+    p[o + 1] = v >>> 8;
+    p[o + 2] = v >>> 16;
+    p[o + 3] = v >>> 24;
+  } else {
+    p[o] = v >>> 24;
+    p[o + 1] = v >>> 16;
+    p[o + 2] = v >>> 8;
+    p[o + 3] = v;
+  }
+}
+
 /** Load `sizeBytes` at `a` into RT, zero- or sign-extended, in `le` byte order. */
 function loadInto(c: Cpu, rt: number, a: number, sizeBytes: number, signed: boolean, le: boolean): void {
-  const mem = c.mem;
   let hi = 0;
   let lo: number;
-  switch (sizeBytes) {
-    case 1:
-      lo = mem.read8(a);
-      break;
-    case 2: {
-      const b0 = mem.read8(a);
-      const b1 = mem.read8(a + 1);
-      lo = le ? (b1 << 8) | b0 : (b0 << 8) | b1;
-      if (signed) lo = (lo << 16) >> 16;
-      break;
-    }
-    case 4:
-      lo = le ? mem.read32LE(a) : mem.read32BE(a);
-      if (signed) lo |= 0;
-      break;
-    default:
-      if (le) {
-        lo = mem.read32LE(a);
-        hi = mem.read32LE(a + 4);
-      } else {
-        hi = mem.read32BE(a);
-        lo = mem.read32BE(a + 4);
-      }
+  if (sizeBytes === 1) lo = read8(c, a);
+  else if (sizeBytes === 2) {
+    lo = read16(c, a, le);
+    if (signed) lo = (lo << 16) >> 16;
+  } else if (sizeBytes === 4) {
+    lo = read32(c, a, le);
+    if (signed) lo |= 0;
+  } else {
+    // Both words are read before RT is written, so a fault leaves RT unchanged.
+    const first = read32(c, a, le);
+    const second = read32(c, a + 4, le);
+    hi = le ? second : first;
+    lo = le ? first : second;
   }
   if (signed && sizeBytes < 8) hi = signHi(lo);
   c.r[2 * rt] = hi >>> 0;
@@ -76,37 +174,116 @@ function loadInto(c: Cpu, rt: number, a: number, sizeBytes: number, signed: bool
 
 /** Store the low `sizeBytes` of RS at `a` in `le` byte order. */
 function storeFrom(c: Cpu, rs: number, a: number, sizeBytes: number, le: boolean): void {
-  const mem = c.mem;
   const lo = c.r[2 * rs + 1]!;
-  switch (sizeBytes) {
-    case 1:
-      mem.write8(a, lo & 0xff);
-      return;
-    case 2:
-      if (le) {
-        mem.write8(a, lo & 0xff);
-        mem.write8(a + 1, (lo >>> 8) & 0xff);
-      } else {
-        mem.write8(a, (lo >>> 8) & 0xff);
-        mem.write8(a + 1, lo & 0xff);
-      }
-      return;
-    case 4:
-      if (le) mem.write32LE(a, lo);
-      else mem.write32BE(a, lo);
-      return;
-    default: {
-      const hi = c.r[2 * rs]!;
-      if (le) {
-        mem.write32LE(a, lo);
-        mem.write32LE(a + 4, hi);
-      } else {
-        mem.write32BE(a, hi);
-        mem.write32BE(a + 4, lo);
-      }
-    }
-  }
+  if (sizeBytes === 1) write8(c, a, lo & 0xff);
+  else if (sizeBytes === 2) write16(c, a, lo, le);
+  else if (sizeBytes === 4) write32(c, a, lo, le);
+  else store64(c, a, c.r[2 * rs]!, lo, le);
 }
+
+function store64(c: Cpu, a: number, hi: number, lo: number, le: boolean): void {
+  write32(c, a, le ? lo : hi, le);
+  write32(c, a + 4, le ? hi : lo, le);
+}
+
+// The most frequent loads and stores of GCC code get their own handlers, so each is optimised
+// with its size known; the factories below cover the rest of the rows.
+
+/** lbz: v3.0 Book I 3.3.2, RT <- 56 zeros || MEM(EA, 1). */
+export const LBZ = (c: Cpu, op: Op): FlowCode => {
+  const v = read8(c, eaDisp(c, op.RA, op.xHi, op.xLo));
+  c.r[2 * op.RT] = 0;
+  c.r[2 * op.RT + 1] = v;
+  return Flow.NEXT;
+};
+/** lbzx: v3.0 Book I 3.3.2, indexed lbz. */
+export const LBZX = (c: Cpu, op: Op): FlowCode => {
+  const v = read8(c, eaIndexed(c, op.RA, op.RB));
+  c.r[2 * op.RT] = 0;
+  c.r[2 * op.RT + 1] = v;
+  return Flow.NEXT;
+};
+/** lhz: v3.0 Book I 3.3.2, RT <- 48 zeros || MEM(EA, 2). */
+export const LHZ = (c: Cpu, op: Op): FlowCode => {
+  const v = read16(c, eaDisp(c, op.RA, op.xHi, op.xLo), c.le);
+  c.r[2 * op.RT] = 0;
+  c.r[2 * op.RT + 1] = v;
+  return Flow.NEXT;
+};
+/** lwz: v3.0 Book I 3.3.2, RT <- 32 zeros || MEM(EA, 4). */
+export const LWZ = (c: Cpu, op: Op): FlowCode => {
+  const v = read32(c, eaDisp(c, op.RA, op.xHi, op.xLo), c.le);
+  c.r[2 * op.RT] = 0;
+  c.r[2 * op.RT + 1] = v;
+  return Flow.NEXT;
+};
+/** lwzx: v3.0 Book I 3.3.2, indexed lwz. */
+export const LWZX = (c: Cpu, op: Op): FlowCode => {
+  const v = read32(c, eaIndexed(c, op.RA, op.RB), c.le);
+  c.r[2 * op.RT] = 0;
+  c.r[2 * op.RT + 1] = v;
+  return Flow.NEXT;
+};
+/** lwa: v3.0 Book I 3.3.2, RT <- EXTS(MEM(EA, 4)). */
+export const LWA = (c: Cpu, op: Op): FlowCode => {
+  const v = read32(c, eaDisp(c, op.RA, op.xHi, op.xLo), c.le);
+  c.r[2 * op.RT] = signHi(v);
+  c.r[2 * op.RT + 1] = v;
+  return Flow.NEXT;
+};
+/** ld: v3.0 Book I 3.3.2, RT <- MEM(EA, 8). */
+export const LD = (c: Cpu, op: Op): FlowCode => {
+  loadInto(c, op.RT, eaDisp(c, op.RA, op.xHi, op.xLo), 8, false, c.le);
+  return Flow.NEXT;
+};
+/** ldx: v3.0 Book I 3.3.2, indexed ld. */
+export const LDX = (c: Cpu, op: Op): FlowCode => {
+  loadInto(c, op.RT, eaIndexed(c, op.RA, op.RB), 8, false, c.le);
+  return Flow.NEXT;
+};
+/** stb: v3.0 Book I 3.3.4, MEM(EA, 1) <- (RS)[56:63]. */
+export const STB = (c: Cpu, op: Op): FlowCode => {
+  write8(c, eaDisp(c, op.RA, op.xHi, op.xLo), c.r[2 * op.RS + 1]! & 0xff);
+  return Flow.NEXT;
+};
+/** stbx: v3.0 Book I 3.3.4, indexed stb. */
+export const STBX = (c: Cpu, op: Op): FlowCode => {
+  write8(c, eaIndexed(c, op.RA, op.RB), c.r[2 * op.RS + 1]! & 0xff);
+  return Flow.NEXT;
+};
+/** sth: v3.0 Book I 3.3.4, MEM(EA, 2) <- (RS)[48:63]. */
+export const STH = (c: Cpu, op: Op): FlowCode => {
+  write16(c, eaDisp(c, op.RA, op.xHi, op.xLo), c.r[2 * op.RS + 1]!, c.le);
+  return Flow.NEXT;
+};
+/** stw: v3.0 Book I 3.3.4, MEM(EA, 4) <- (RS)[32:63]. */
+export const STW = (c: Cpu, op: Op): FlowCode => {
+  write32(c, eaDisp(c, op.RA, op.xHi, op.xLo), c.r[2 * op.RS + 1]!, c.le);
+  return Flow.NEXT;
+};
+/** stwx: v3.0 Book I 3.3.4, indexed stw. */
+export const STWX = (c: Cpu, op: Op): FlowCode => {
+  write32(c, eaIndexed(c, op.RA, op.RB), c.r[2 * op.RS + 1]!, c.le);
+  return Flow.NEXT;
+};
+/** std: v3.0 Book I 3.3.4, MEM(EA, 8) <- (RS). */
+export const STD = (c: Cpu, op: Op): FlowCode => {
+  store64(c, eaDisp(c, op.RA, op.xHi, op.xLo), c.r[2 * op.RS]!, c.r[2 * op.RS + 1]!, c.le);
+  return Flow.NEXT;
+};
+/** stdx: v3.0 Book I 3.3.4, indexed std. */
+export const STDX = (c: Cpu, op: Op): FlowCode => {
+  store64(c, eaIndexed(c, op.RA, op.RB), c.r[2 * op.RS]!, c.r[2 * op.RS + 1]!, c.le);
+  return Flow.NEXT;
+};
+/** stdu: v3.0 Book I 3.3.4, std then RA <- EA (the stack-frame push); RA = 0 is an invalid form. */
+export const STDU = (c: Cpu, op: Op): FlowCode => {
+  if (op.RA === 0) return c.raise('illegal', 'invalid form: store with update, RA = 0');
+  store64(c, eaDisp(c, op.RA, op.xHi, op.xLo), c.r[2 * op.RS]!, c.r[2 * op.RS + 1]!, c.le);
+  c.r[2 * op.RA] = c.eaHi;
+  c.r[2 * op.RA + 1] = c.eaLo;
+  return Flow.NEXT;
+};
 
 /** What distinguishes one load or store row from another (QEMU's TRANS parameters). */
 export interface AccessShape {

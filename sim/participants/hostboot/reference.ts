@@ -91,7 +91,7 @@ export class ReferenceHostboot implements Hostboot {
       this.normalIpl(p, images);
       return { preserved: false, mdrtEntries: 0, mpiplBoot: false };
     }
-    const regCapture: Range = { start: Number(allocAddrField & ~HRMOR_BIT & 0xf_ffff_ffff_ffffn), sizeBytes: allocSizeBytes };
+    const regCapture: Range = { start: Number(allocAddrField & ~HRMOR_BIT), sizeBytes: allocSizeBytes };
     const preserved = this.preserve(p, base, pairs, regCapture);
     this.loadImages(p, images);
     this.writeMdrt(p, base, preserved);
@@ -217,7 +217,7 @@ export class ReferenceHostboot implements Hostboot {
     const ecnt = captureEntries(p, pirs[0]!).length;
     const threadSize = ThreadHdr.SIZE + ecnt * RegEntry.SIZE;
     const actSize = pirs.length * threadSize;
-    const dest = Number(allocAddrField & ~HRMOR_BIT & 0xf_ffff_ffff_ffffn);
+    const dest = Number(allocAddrField & ~HRMOR_BIT);
     p.mem.write32BE(area + ProcDumpArea.threadSize, threadSize);
     p.mem.write8(area + ProcDumpArea.version, ProcDumpArea.FORMAT_P9);
     if (allocSizeBytes < actSize || !p.mem.contains(dest, actSize)) {
