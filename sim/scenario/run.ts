@@ -9,7 +9,9 @@ import type { TraceSink } from '../trace/events.js';
 import { Oracle } from '../oracle/oracle.js';
 import type { InvariantResult } from '../oracle/invariants.js';
 import { registerView, type RegisterView } from '../cpu/state.js';
-import type { FirmwareProfile, LinuxKernel } from '../participants/firmware.js';
+import type { CaptureOutput, FirmwareProfile, LinuxKernel } from '../participants/firmware.js';
+import type { PhysicalMemory } from '../mem/physical-memory.js';
+import type { ThreadSnapshot } from '../cpu/state.js';
 import { SCRATCH_SIZE_BYTES, scratchArea, tampersKernelRanges, type OpalOp, type ScenarioSpec, type TableWrite } from './scenario.js';
 import { propU64s } from '../machine/device-tree.js';
 import { DT_RESERVED, MDST_ENTRY_SIZE, MdstEntry, Ntuple, SkibootMap, SpirahNtuple } from '../participants/layout.js';
@@ -74,12 +76,26 @@ export const syntheticWorkload: WorkloadFactory = (m, pir, arena) => {
   return new SyntheticWorkload();
 };
 
+export interface CaptureView {
+  readonly machine: Machine;
+  readonly round: number;
+  readonly capture: CaptureOutput;
+  /** Memory and threads at the clock-stop cycle of this round (the oracle's snapshot). */
+  readonly clockStop: { readonly cycle: number; readonly mem: PhysicalMemory; readonly threads: readonly ThreadSnapshot[] } | undefined;
+  readonly panic: { readonly cycle: number; readonly pir: number; readonly threads: readonly ThreadSnapshot[] } | undefined;
+}
+
 export interface RunOptions {
   readonly sink: TraceSink;
   readonly profile: FirmwareProfile;
   readonly workload?: WorkloadFactory;
   /** Emit checkpoints (recording and replay). */
   readonly checkpointEveryCycles?: number;
+  /**
+   * Called when a capture kernel has processed a dump (before user space releases it), with the
+   * machine and the clock-stop snapshot: `vmcore` and `report` read the exported files here.
+   */
+  readonly onCapture?: (c: CaptureView) => void;
 }
 
 export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
@@ -109,6 +125,10 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
       m.dt.set(`${DT_RESERVED}/mpipl-sim,scratch`, 'reg', propU64s([BigInt(scratch.start), BigInt(scratch.sizeBytes)]));
     },
     afterLinuxBoot: (kind: IplKind, linux: LinuxKernel) => {
+      const round = oracle.rounds[oracle.rounds.length - 1];
+      if (linux.capture !== undefined && round !== undefined && opts.onCapture !== undefined) {
+        opts.onCapture({ machine: m, round: round.index, capture: linux.capture, clockStop: round.clockStop, panic: round.panic });
+      }
       oracle.afterLinuxBoot(kind, linux);
       bootIndex++;
       m.startWorkloads();
