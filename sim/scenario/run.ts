@@ -96,6 +96,8 @@ export interface RunOptions {
    * machine and the clock-stop snapshot: `vmcore` and `report` read the exported files here.
    */
   readonly onCapture?: (c: CaptureView) => void;
+  /** Stop the run at this cycle (bisecting to a cycle compares machine digests there). */
+  readonly stopAtCycle?: number;
 }
 
 export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
@@ -154,8 +156,10 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
   };
 
   m.powerOn();
-  m.runUntil(spec.maxCycles, () => finished);
-  const note = finished ? undefined : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - crashesDone} crash(es) not reached`;
+  const limit = Math.min(spec.maxCycles, opts.stopAtCycle ?? Infinity);
+  m.runUntil(limit, () => finished);
+  const stoppedEarly = opts.stopAtCycle !== undefined && !finished;
+  const note = finished || stoppedEarly ? undefined : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - crashesDone} crash(es) not reached`;
 
   const crashes: CrashReport[] = oracle.rounds.map((round, i) => {
     const panic = round.panic;
