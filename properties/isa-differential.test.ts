@@ -28,7 +28,7 @@ import { loadExecCommand, QEMU_FOR, runExec, runQemu, tempDir, writeTemp, type R
 import { isCi, requireTool } from '../tests/helpers/tools.js';
 
 /** Sequences per ELF: large enough to amortize qemu start-up, small enough to shrink quickly. */
-const BATCH_SEQUENCES_MAX = 100;
+const BATCH_SEQUENCES_MAX = Number(process.env.ISA_DIFF_BATCH ?? 100);
 /** Batches per byte order; with lengths uniform in 1..100 this is about 3 500 sequences each. */
 const RUNS_PER_ENDIAN = Number(process.env.ISA_DIFF_RUNS ?? 70);
 /** The CI run must cover at least this many sequences over both byte orders. */
@@ -123,7 +123,7 @@ for (const endian of ['le', 'be'] as Endian[]) {
           if (problem !== undefined) throw new Error(problem);
           sequencesRun += batch.length;
         }),
-        { numRuns: RUNS_PER_ENDIAN, ...seedPolicy() },
+        { numRuns: RUNS_PER_ENDIAN, endOnFailure: true, ...seedPolicy() },
       );
     });
   });
