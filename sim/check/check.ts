@@ -38,6 +38,8 @@ export interface CheckOptions {
   /** As soon as a failure is shrunk (so an interrupted check keeps it). */
   readonly onFailure?: (f: CheckFailure) => void;
   readonly ramSizeMaxBytes?: number;
+  /** Scenarios tried before the generated ones in the first round (the default scenario, corpus entries). */
+  readonly examples?: readonly ScenarioSpec[];
 }
 
 export interface CheckFailure {
@@ -84,13 +86,14 @@ export function runCheck(o: CheckOptions): CheckReport {
     const fcSeed = roundSeed(o.seed, g);
     const numRuns = Math.min(RUNS_PER_ROUND, o.runs - runs);
     let roundRuns = 0;
+    const examples = g === 0 ? (o.examples ?? []).map((e): [ScenarioSpec] => [e]) : [];
     const found = fc.check(
       fc.property(arb, (spec) => {
         roundRuns++;
         o.onRun?.(runs + roundRuns);
         return firstFailure(run(spec)) === undefined;
       }),
-      { seed: fcSeed, numRuns, endOnFailure: true },
+      { seed: fcSeed, numRuns, endOnFailure: true, examples },
     );
     runs += roundRuns;
     if (!found.failed || found.counterexamplePath === null) continue;
@@ -104,7 +107,7 @@ export function runCheck(o: CheckOptions): CheckReport {
         const f = firstFailure(run(spec));
         return f === undefined || f.invariant !== target.invariant;
       }),
-      { seed: fcSeed, path: found.counterexamplePath, numRuns: 1 },
+      { seed: fcSeed, path: found.counterexamplePath, numRuns: 1, examples },
     );
     shrinks = shrunk.numShrinks;
     const spec = shrunk.failed ? shrunk.counterexample![0] : original;
@@ -112,6 +115,7 @@ export function runCheck(o: CheckOptions): CheckReport {
     const key = `${detail.invariant}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    o.onRun?.(runs);
     const failure: CheckFailure = { invariant: detail.invariant, detail: detail.detail, spec, description: describeScenario(spec), round: g, fcSeed, fcPath: found.counterexamplePath, shrinks };
     failures.push(failure);
     o.onFailure?.(failure);

@@ -1,8 +1,10 @@
 /** A `check --workers K` worker thread: runs its shard and reports progress and failures. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkInProcess, type CheckSettings } from './commands/check.js';
+import { loadFirmware } from './firmware-loader.js';
 
 const settings = workerData as CheckSettings;
+await loadFirmware(settings.firmware);
 const report = checkInProcess(
   settings,
   (n) => parentPort!.postMessage({ type: 'run', n }),

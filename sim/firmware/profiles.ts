@@ -38,6 +38,13 @@ export const referenceProfile: ProfileFactory = (spec) => {
   };
 };
 
+/** Plugins loaded this process (sim/cli/firmware-loader.ts registers them under the path given). */
+const PLUGINS = new Map<string, ProfileFactory>();
+
+export function registerPlugin(name: string, factory: ProfileFactory): void {
+  PLUGINS.set(name, factory);
+}
+
 const BUILTIN: ReadonlyMap<string, ProfileFactory> = new Map([
   ['reference', referenceProfile],
   ['qemu', qemuProfile],
@@ -57,7 +64,7 @@ export function resolveProfile(name: string): ProfileFactory {
     if (m === undefined) throw new UsageError(`--firmware: unknown mutant "${name}" (mutants: ${MUTANTS.map((x) => x.name).join(', ')})`);
     return m.make;
   }
-  const f = BUILTIN.get(name);
+  const f = BUILTIN.get(name) ?? PLUGINS.get(name);
   if (f === undefined) throw new UsageError(`--firmware: unknown firmware "${name}" (built in: ${builtinProfileNames().join(', ')})`);
   return f;
 }

@@ -16,6 +16,9 @@ import { parseSeed } from '../../core/prng.js';
 import { resolveProfile } from '../../firmware/profiles.js';
 import { runCheck, type CheckFailure, type CheckReport, type Shard } from '../../check/check.js';
 import { recordRun } from '../recording.js';
+import { loadFirmware } from '../firmware-loader.js';
+import { deriveScenario } from '../../scenario/scenario.js';
+import { DEFAULT_CONFIG } from '../../machine/config.js';
 import { progressBar } from '../progress.js';
 
 const FLAGS = {
@@ -63,7 +66,6 @@ function settingsFrom(argv: string[]): { s: CheckSettings; json: boolean } {
   const seed = parseSeed(seedText);
   if (seed === undefined) throw new UsageError(`--seed: "${seedText}" is not a seed`);
   const firmware = stringFlag(p, 'firmware') ?? 'reference';
-  resolveProfile(firmware); // unknown firmware is a usage error before anything runs
   const time = intFlag(p, 'time', 7 * 24 * 3600);
   const runsFlag = intFlag(p, 'runs', 100_000_000);
   if (time !== undefined && runsFlag !== undefined) throw new UsageError('give --runs or --time, not both');
@@ -87,6 +89,8 @@ export function checkInProcess(s: CheckSettings, onRun: (n: number) => void, onF
     runs: s.runs,
     shard: s.shard,
     shouldStop: () => stop() || (s.deadlineMs !== undefined && Date.now() > s.deadlineMs),
+    // The default scenario of the seed runs first: most single bugs already show there.
+    examples: [deriveScenario(s.seed, DEFAULT_CONFIG, s.firmware)],
     onRun,
     onFailure,
   });
@@ -94,6 +98,7 @@ export function checkInProcess(s: CheckSettings, onRun: (n: number) => void, onF
 
 export const checkCommand: Command = async (argv: string[], io: CliIo) => {
   const { s, json } = settingsFrom(argv);
+  await loadFirmware(s.firmware); // an unknown firmware or a broken plugin is a usage error before anything runs
   if (s.corpus !== undefined) mkdirSync(s.corpus, { recursive: true });
   if (!json) io.stdout(`mpipl-sim check  seed=${s.seed}  firmware=${s.firmware}  ${s.deadlineMs === undefined ? `runs=${s.runs}` : 'time-limited'}  shard=${s.shard.index}/${s.shard.count}  workers=${s.workers}\n`);
   const bar = progressBar(io, 'check', s.runs === Number.MAX_SAFE_INTEGER ? 0 : s.runs, 'scenarios');

@@ -14,6 +14,7 @@ import { CannotTestError, ExitCode, UsageError } from '../../core/errors.js';
 import { readTrace } from '../../../traces/reader.js';
 import { compareStreams, renderDivergence, canonicalItem, type CompareResult } from '../../../traces/replay.js';
 import { rerun } from '../recording.js';
+import { loadFirmware } from '../firmware-loader.js';
 
 /** Trace files named on the command line, directories expanded to their `.mpt` files in name order. */
 export function traceFiles(paths: string[]): string[] {
@@ -60,6 +61,7 @@ export const replayCommand: Command = async (argv: string[], io: CliIo) => {
   if (p.positionals.length === 0) throw new UsageError('expected at least one trace FILE or DIR');
   const files = traceFiles(p.positionals);
   const firmware = stringFlag(p, 'firmware');
+  if (firmware !== undefined) await loadFirmware(firmware);
   const outcomes = files.map((f) => replayFile(f, firmware));
   if (boolFlag(p, 'json')) {
     const doc = outcomes.map((o) => {

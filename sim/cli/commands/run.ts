@@ -10,7 +10,7 @@ import { hex, humanBytes } from '../../core/u64.js';
 import { configFromObject, DEFAULT_CONFIG, type MachineConfig } from '../../machine/config.js';
 import { deriveScenario, type ScenarioSpec } from '../../scenario/scenario.js';
 import { runScenario, type RunResult } from '../../scenario/run.js';
-import { resolveProfile } from '../../firmware/profiles.js';
+import { loadFirmware } from '../firmware-loader.js';
 import { MemorySink } from '../../trace/events.js';
 import type { RegisterView } from '../../cpu/state.js';
 import { parseTraceLevel, recordRun } from '../recording.js';
@@ -135,7 +135,7 @@ export function runText(r: RunResult): string {
 export const runCommand: Command = async (argv: string[], io: CliIo) => {
   const p = parseFlags(argv, FLAGS, false);
   const spec = scenarioFromFlags(p);
-  const factory = resolveProfile(spec.firmware);
+  const factory = await loadFirmware(spec.firmware);
   const record = stringFlag(p, 'record');
   const level = parseTraceLevel(stringFlag(p, 'trace-level'));
   const profile = factory(spec);

@@ -1,0 +1,85 @@
+/**
+ * `mpipl-sim mutants [--runs N] [--seed S] [--json]`: how good the property suite is at finding
+ * bugs. Runs the default check against every built-in single-bug mutant of `reference` and reports
+ * whether it was killed, by which invariant, after how many scenarios (design section 8).
+ */
+import type { CliIo, Command } from '../io.js';
+import { boolFlag, intFlag, parseFlags, stringFlag } from '../args.js';
+import { UsageError } from '../../core/errors.js';
+import { parseSeed } from '../../core/prng.js';
+import { MUTANTS } from '../../firmware/mutants.js';
+import { MUTANT_PREFIX, resolveProfile } from '../../firmware/profiles.js';
+import { runCheck } from '../../check/check.js';
+import { deriveScenario } from '../../scenario/scenario.js';
+import { DEFAULT_CONFIG } from '../../machine/config.js';
+import { DEFAULT_CHECK_RUNS } from './check.js';
+import { progressBar } from '../progress.js';
+
+export interface MutantResult {
+  readonly name: string;
+  readonly participant: string;
+  readonly description: string;
+  readonly killed: boolean;
+  readonly invariant: string | null;
+  readonly runsToKill: number | null;
+  readonly shrunk: string | null;
+}
+
+export function scoreMutants(seed: string, runs: number, onDone?: (i: number) => void, names?: readonly string[]): MutantResult[] {
+  const chosen = names === undefined ? MUTANTS : MUTANTS.filter((m) => names.includes(m.name));
+  return chosen.map((m, i) => {
+    const firmware = `${MUTANT_PREFIX}${m.name}`;
+    let killedAt: number | undefined;
+    let lastRun = 0;
+    const report = runCheck({
+      seed,
+      firmware,
+      profileFor: resolveProfile(firmware),
+      runs,
+      examples: [deriveScenario(seed, DEFAULT_CONFIG, firmware)],
+      onRun: (n) => {
+        lastRun = n;
+      },
+      onFailure: () => {
+        killedAt = lastRun;
+      },
+      shouldStop: () => killedAt !== undefined,
+    });
+    onDone?.(i + 1);
+    const f = report.failures[0];
+    return {
+      name: m.name,
+      participant: m.participant,
+      description: m.description,
+      killed: f !== undefined,
+      invariant: f?.invariant ?? null,
+      runsToKill: f === undefined ? null : (killedAt ?? report.runs),
+      shrunk: f?.description ?? null,
+    };
+  });
+}
+
+export const mutantsCommand: Command = async (argv: string[], io: CliIo) => {
+  const p = parseFlags(argv, { runs: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } }, false);
+  const seedText = stringFlag(p, 'seed') ?? '1';
+  const seed = parseSeed(seedText);
+  if (seed === undefined) throw new UsageError(`--seed: "${seedText}" is not a seed`);
+  const runs = intFlag(p, 'runs', 1_000_000) ?? DEFAULT_CHECK_RUNS;
+  const json = boolFlag(p, 'json');
+  if (!json) io.stdout(`mpipl-sim mutants  seed=${seed}  budget=${runs} scenarios per mutant  mutants=${MUTANTS.length}\n`);
+  const bar = progressBar(io, 'mutants', MUTANTS.length, 'mutants');
+  const results = scoreMutants(seed, runs, (i) => bar.update(i));
+  bar.stop();
+  const killed = results.filter((r) => r.killed).length;
+  const score = results.length === 0 ? 0 : killed / results.length;
+  if (json) {
+    io.stdout(`${JSON.stringify({ seed, runs, mutants: results, score }, null, 2)}\n`);
+  } else {
+    const w = Math.max(...results.map((r) => r.name.length));
+    for (const r of results) {
+      io.stdout(`${r.killed ? 'killed  ' : 'SURVIVED'} ${r.name.padEnd(w)}  ${r.killed ? `${r.invariant} after ${r.runsToKill} scenario(s)` : `not caught in ${runs} scenarios`}\n`);
+    }
+    io.stdout(`score: ${killed}/${results.length} = ${score.toFixed(2)}\n`);
+  }
+  return killed === results.length ? 0 : 1;
+};
