@@ -98,6 +98,12 @@ export interface RunOptions {
   readonly onCapture?: (c: CaptureView) => void;
   /** Stop the run at this cycle (bisecting to a cycle compares machine digests there). */
   readonly stopAtCycle?: number;
+  /**
+   * Called once with the machine where the run stopped (end, cycle limit or `stopAtCycle`),
+   * before the result is built: `bisect diverge` diffs two machines' registers and memory pages
+   * at a cycle, which a digest alone cannot explain.
+   */
+  readonly onStop?: (m: Machine) => void;
 }
 
 export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
@@ -158,6 +164,7 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
   m.powerOn();
   const limit = Math.min(spec.maxCycles, opts.stopAtCycle ?? Infinity);
   m.runUntil(limit, () => finished);
+  opts.onStop?.(m);
   const stoppedEarly = opts.stopAtCycle !== undefined && !finished;
   const note = finished || stoppedEarly ? undefined : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - crashesDone} crash(es) not reached`;
 
