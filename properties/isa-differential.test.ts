@@ -5,8 +5,11 @@
  * docs/workloads.md explains how to reproduce a failure).
  *
  * Each fast-check run is one batch ELF of up to BATCH_SEQUENCES_MAX sequences, so one qemu
- * process covers many sequences. A failing batch shrinks (fewer sequences, fewer and simpler
- * instructions) and the report shows the disassembly of the first differing sequence.
+ * process covers many sequences. On a failing batch, fast-check stops (endOnFailure: shrinking
+ * a whole batch costs thousands of qemu runs) and the first differing sequence is shrunk on its
+ * own by `shrinkSequence` (fewer instructions, zeroed registers, scratch and fields); the report
+ * shows the disassembly of both the original and the shrunk sequence, and fast-check's
+ * { seed, path } replays the batch.
  *
  * Seeds: pinned in CI (PINNED_SEED); random locally. FC_SEED and FC_PATH replay a reported
  * failure; ISA_DIFF_RUNS sets the number of batches per byte order.
@@ -15,12 +18,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Command } from '../sim/cli/io.js';
 import type { Endian } from '../tests/helpers/elf64.js';
-import { buildBatchElf, describeRecordDiff, parseRecords, RECORD_BYTES } from '../tests/helpers/seq-harness.js';
+import {
+  buildBatchElf,
+  CODE_VADDR,
+  describeRecordDiff,
+  parseRecords,
+  RECORD_BYTES,
+  type BatchLayout,
+} from '../tests/helpers/seq-harness.js';
 import {
   assembleSequence,
   describeCoverage,
   formatListing,
   rawSequenceArb,
+  shrinkSequence,
   type AssembledSequence,
   type RawSequence,
 } from '../tests/helpers/random-seq.js';
@@ -53,14 +64,21 @@ const printableArb: fc.Arbitrary<Printable> = rawSequenceArb.map((raw) => {
   const assembled = assembleSequence(raw);
   return Object.assign(Object.create(null) as object, raw, {
     assembled,
-    [fc.toStringMethod]: () => `\n${formatListing(assembled)}\n`,
+    // One short line per sequence: the failure message carries the full listing of the culprit.
+    [fc.toStringMethod]: () => `<${assembled.listing.filter((l) => l.role === 'insn').map((l) => l.text.split(' ')[0]).join(' ')}>`,
   }) as Printable;
 });
 
 const batchArb = fc.array(printableArb, { minLength: 1, maxLength: BATCH_SEQUENCES_MAX, size: 'max' });
 
 /** The first sequence whose record differs, with a readable report; undefined if all agree. */
-function compareRuns(batch: readonly Printable[], endian: Endian, ref: RunResult, ours: RunResult): string | undefined {
+function compareRuns(
+  batch: readonly Printable[],
+  endian: Endian,
+  ref: RunResult,
+  ours: RunResult,
+  layout: BatchLayout,
+): string | undefined {
   const same = ref.status === ours.status && Buffer.from(ref.stdout).equals(Buffer.from(ours.stdout));
   if (same) return undefined;
   const refRecs = parseRecords(ref.stdout, endian);
@@ -68,7 +86,8 @@ function compareRuns(batch: readonly Printable[], endian: Endian, ref: RunResult
   for (let i = 0; i < batch.length; i++) {
     const a = refRecs[i];
     const b = ourRecs[i];
-    const listing = formatListing(batch[i]!.assembled);
+    const at = CODE_VADDR + 4 * (layout.sequenceStartWords[i] ?? 0);
+    const listing = `code at 0x${at.toString(16)}, ${formatListing(batch[i]!.assembled)}`;
     if (a === undefined || b === undefined) {
       return (
         `sequence ${i} of ${batch.length} (${endian}): output stops (qemu: ${refRecs.length} records, status ${ref.status}; ` +
@@ -79,6 +98,46 @@ function compareRuns(batch: readonly Printable[], endian: Endian, ref: RunResult
     if (diff !== '') return `sequence ${i} of ${batch.length} differs (${endian}; expected = qemu, got = exec):\n${listing}\n${diff}`;
   }
   return `outputs differ outside the records: qemu status ${ref.status}, exec status ${ours.status}, lengths ${ref.stdout.length}/${ours.stdout.length}`;
+}
+
+/** Run one sequence alone under both simulators; the mismatch description or undefined. */
+async function differsAlone(raw: RawSequence, endian: Endian, qemuPath: string, dir: string): Promise<string | undefined> {
+  const one: Printable = Object.assign(Object.create(null) as object, raw, { assembled: assembleSequence(raw) }) as Printable;
+  const { elf, layout } = buildBatchElf([one.assembled.seq], endian);
+  const path = writeTemp(dir, 'shrink.elf', elf);
+  const ref = runQemu(qemuPath, path);
+  const ours = await runExec(exec!, path, ['--max-cycles', String(EXEC_MAX_CYCLES)]);
+  return compareRuns([one], endian, ref, ours, layout);
+}
+
+/** Append the shrunk form of the first differing sequence to a batch failure report. */
+async function withShrunk(
+  problem: string,
+  batch: readonly Printable[],
+  ref: RunResult,
+  ours: RunResult,
+  endian: Endian,
+  qemuPath: string,
+  dir: string,
+): Promise<string> {
+  const refRecs = parseRecords(ref.stdout, endian);
+  const ourRecs = parseRecords(ours.stdout, endian);
+  let first = batch.findIndex((_, i) => {
+    const a = refRecs[i];
+    const b = ourRecs[i];
+    return a === undefined || b === undefined || describeRecordDiff(a, b) !== '';
+  });
+  if (first < 0) first = 0;
+  const shrunk = await shrinkSequence(batch[first]!, (s) => differsAlone(s, endian, qemuPath, dir));
+  if (shrunk === undefined) {
+    return `${problem}
+
+(sequence ${first} agrees when run alone: the difference depends on its position in the batch ELF, e.g. a page crossing)`;
+  }
+  return `${problem}
+
+shrunk counterexample (${shrunk.attempts} runs):
+${shrunk.problem}`;
 }
 
 const exec: Command | undefined = await loadExecCommand();
@@ -115,12 +174,13 @@ for (const endian of ['le', 'be'] as Endian[]) {
       let n = 0;
       await fc.assert(
         fc.asyncProperty(batchArb, async (batch) => {
-          const path = writeTemp(tmp.dir, `batch-${n++}.elf`, buildBatchElf(batch.map((s) => s.assembled.seq), endian).elf);
+          const { elf, layout } = buildBatchElf(batch.map((s) => s.assembled.seq), endian);
+          const path = writeTemp(tmp.dir, `batch-${n++}.elf`, elf);
           const ref = runQemu(qemu.path, path);
           expect(ref.status, `qemu failed: ${ref.stderr}`).toBe(0);
           const ours = await runExec(exec!, path, ['--max-cycles', String(EXEC_MAX_CYCLES)]);
-          const problem = compareRuns(batch, endian, ref, ours);
-          if (problem !== undefined) throw new Error(problem);
+          const problem = compareRuns(batch, endian, ref, ours, layout);
+          if (problem !== undefined) throw new Error(await withShrunk(problem, batch, ref, ours, endian, qemu.path, tmp.dir));
           sequencesRun += batch.length;
         }),
         { numRuns: RUNS_PER_ENDIAN, endOnFailure: true, ...seedPolicy() },

@@ -113,3 +113,13 @@ export function wordsToBytes(words: readonly number[], le: boolean): Uint8Array 
   words.forEach((v, i) => dv.setUint32(i * 4, v >>> 0, le));
   return out;
 }
+
+/** cmpdi crN,ra,si (cmpi with L = 1). */
+export const cmpdi = (bf: number, ra: number, si: number): number => w((11 << 26) | ((bf & 7) << 23) | (1 << 21) | (reg(ra) << 16) | s16(si));
+/** bc BO,BI,offset (relative, no link). beq crN = bc 12, 4*N+2. */
+export const bc = (bo: number, bi: number, offsetBytes: number): number => {
+  if (offsetBytes % 4 !== 0 || offsetBytes < -0x8000 || offsetBytes > 0x7ffc) throw new RangeError(`bad bc offset ${offsetBytes}`);
+  return w((16 << 26) | ((bo & 31) << 21) | ((bi & 31) << 16) | (offsetBytes & 0xfffc));
+};
+export const beq = (cr: number, offsetBytes: number): number => bc(12, 4 * cr + 2, offsetBytes);
+export const bctr = (): number => 0x4e80_0420;

@@ -284,3 +284,56 @@ export const rawSequenceArb: fc.Arbitrary<RawSequence> = fc.record({
   regs: regFileArb,
   scratch: fc.uint8Array({ minLength: SCRATCH_BYTES, maxLength: SCRATCH_BYTES }),
 });
+
+// ---- shrinking a failing sequence ----
+
+/**
+ * Greedy shrinker for one failing sequence, run after fast-check found a failing batch (the
+ * batch itself is not shrunk: every shrink step of a 100-sequence batch costs a qemu run, and
+ * thousands of them take minutes). `differs` runs the candidate alone and returns the mismatch
+ * description, or undefined when both simulators agree. Steps, each kept only if the sequence
+ * still fails: drop instructions, zero initial registers, zero the scratch buffer, zero each raw
+ * field value. Deterministic: same input, same result.
+ */
+export async function shrinkSequence(
+  start: RawSequence,
+  differs: (s: RawSequence) => Promise<string | undefined>,
+  attemptsMax = 600,
+): Promise<{ readonly seq: RawSequence; readonly problem: string; readonly attempts: number } | undefined> {
+  let best = start;
+  let problem = await differs(best);
+  if (problem === undefined) return undefined;
+  let attempts = 1;
+  const tryCandidate = async (c: RawSequence): Promise<boolean> => {
+    if (attempts >= attemptsMax) return false;
+    attempts++;
+    const p = await differs(c);
+    if (p === undefined) return false;
+    best = c;
+    problem = p;
+    return true;
+  };
+  for (let i = best.insns.length - 1; i >= 0 && best.insns.length > 1; i--) {
+    if (i < best.insns.length) await tryCandidate({ ...best, insns: best.insns.filter((_, k) => k !== i) });
+  }
+  for (let r = 0; r < 32; r++) {
+    if (best.regs.gpr[r] === 0n) continue;
+    const gpr = best.regs.gpr.map((v, k) => (k === r ? 0n : v));
+    await tryCandidate({ ...best, regs: { ...best.regs, gpr } });
+  }
+  if (best.regs.lr !== 0n) await tryCandidate({ ...best, regs: { ...best.regs, lr: 0n } });
+  if (best.regs.ctr !== 0n) await tryCandidate({ ...best, regs: { ...best.regs, ctr: 0n } });
+  if (best.regs.cr !== 0) await tryCandidate({ ...best, regs: { ...best.regs, cr: 0 } });
+  if (best.regs.xer !== 0n) await tryCandidate({ ...best, regs: { ...best.regs, xer: 0n } });
+  if (best.scratch.some((b) => b !== 0)) await tryCandidate({ ...best, scratch: new Uint8Array(SCRATCH_BYTES) });
+  for (let i = 0; i < best.insns.length; i++) {
+    for (let k = 0; k < RAW_PER_INSN; k++) {
+      const insn = best.insns[i]!;
+      if (insn.raw[k] === 0) continue;
+      const raw = insn.raw.map((v, j) => (j === k ? 0 : v));
+      const insns = best.insns.map((x, j) => (j === i ? { ...x, raw } : x));
+      await tryCandidate({ ...best, insns });
+    }
+  }
+  return { seq: best, problem: problem!, attempts };
+}
