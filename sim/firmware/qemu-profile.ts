@@ -21,5 +21,7 @@ export function qemuProfile(spec: ScenarioSpec): FirmwareProfile {
     contentHash: digestText(`${REFERENCE_MODEL_VERSION}+${QEMU_MODEL_VERSION}`),
     makeSbe: (chip) => new QemuSbe(chip, { dropStash: spec.faults.dropStash === true }),
     makeHostboot: () => new QemuHostboot(),
+    // QEMU loads skiboot at FW_LOAD_ADDR 0 (skiboot relocates itself): the IPL rewrites that range.
+    firmwareScratch: [{ start: 0, sizeBytes: ref.images().skiboot.length }],
   };
 }

@@ -10,6 +10,7 @@ import { PAGE_SIZE } from '../mem/physical-memory.js';
 import { Slot, snapGet, type ThreadSnapshot } from '../cpu/state.js';
 import type { CrashCause, HostbootResult, LinuxKernel } from '../participants/firmware.js';
 import type { IplHandoff } from '../participants/platform.js';
+import type { Faults } from '../scenario/scenario.js';
 import { hex } from '../core/u64.js';
 import { DT_DUMP_NODE, FW_LOAD_AREA, HRMOR_BIT, SkibootMap, SpirahNtuple, CORE_STATE_INACTIVE } from '../participants/layout.js';
 import { MpiplTag, OpalToken } from '../participants/opal-api.js';
@@ -48,6 +49,19 @@ export interface Round {
   mdrt: MdrtRecord[];
   cpuData: ParsedThread[] | undefined;
   mpiplBoot: boolean;
+  /** At the panic, the kernel had fadump registered (metadata, regions and crash-info header in place). */
+  fadumpArmed: boolean;
+}
+
+export interface OracleOptions {
+  /** Bytes of the skiboot image hostboot loads: declared firmware scratch for no-collateral-writes. */
+  readonly skibootImageBytes: number;
+  /** Further ranges the firmware declares it rewrites during an IPL. */
+  readonly firmwareScratch?: readonly { readonly start: number; readonly sizeBytes: number }[];
+  /** False when the scenario changed the kernel's own table entries behind its back (see tampersKernelRanges). */
+  readonly judgeVmcore?: boolean;
+  /** The scenario's fault injections: a dropped stash makes "no MPIPL" the correct outcome. */
+  readonly faults?: Faults;
 }
 
 export class Oracle implements MachineHooks {
@@ -57,10 +71,7 @@ export class Oracle implements MachineHooks {
 
   constructor(
     private readonly m: Machine,
-    /** Bytes of the skiboot image hostboot loads: declared firmware scratch for no-collateral-writes. */
-    private readonly skibootImageBytes: number,
-    /** False when the scenario changed the kernel's own table entries behind its back (see tampersKernelRanges). */
-    private readonly judgeVmcore: boolean = true,
+    private readonly options: OracleOptions,
   ) {}
 
   get ok(): boolean {
@@ -78,15 +89,16 @@ export class Oracle implements MachineHooks {
 
   onPanic(pir: number, cause: CrashCause): void {
     if (this.current !== undefined && this.current.panic !== undefined) return; // a second CPU: the first one won
-    this.current = { index: this.rounds.length, panic: undefined, clockStop: undefined, mdrt: [], cpuData: undefined, mpiplBoot: false };
+    this.current = { index: this.rounds.length, panic: undefined, clockStop: undefined, mdrt: [], cpuData: undefined, mpiplBoot: false, fadumpArmed: false };
     this.rounds.push(this.current);
     this.current.panic = { cycle: this.m.cycle(), pir, cause, threads: this.m.snapshotThreads() };
+    this.current.fadumpArmed = this.fadumpArmed(this.m.mem);
   }
 
   onClockStop(handoff: IplHandoff): void {
     if (this.current === undefined) {
       // Clocks stopped without a kernel panic (an OPAL-initiated terminate): still a round.
-      this.current = { index: this.rounds.length, panic: undefined, clockStop: undefined, mdrt: [], cpuData: undefined, mpiplBoot: false };
+      this.current = { index: this.rounds.length, panic: undefined, clockStop: undefined, mdrt: [], cpuData: undefined, mpiplBoot: false, fadumpArmed: false };
       this.rounds.push(this.current);
     }
     const mem = this.m.mem.snapshot();
@@ -103,24 +115,32 @@ export class Oracle implements MachineHooks {
     this.checkMdrtSound(cs, round.mdrt);
     this.checkMdrtComplete(cs, round.mdrt);
     this.checkNoCollateralWrites(cs, round.mdrt);
-    this.checkCpuState(round, cs);
     this.checkCrashInfo(round, cs);
     round.mpiplBoot = this.mpiplBootNow();
     const expected = cs.expectation.preservationExpected && cs.expectation.validPairs.length > 0;
-    this.record('mpipl-boot', round.mpiplBoot === expected, `mpipl-boot ${round.mpiplBoot ? 'present' : 'absent'}, expected ${expected ? 'present' : 'absent'} (${cs.expectation.reasonText})`);
+    // skiboot stashes SKIBOOT_BASE in every SBE at each boot; unless the scenario drops the stash,
+    // the SBE must hand exactly that to hostboot (a lost or wrong base silently costs the dump).
+    const stashed = BigInt(SkibootMap.SKIBOOT_BASE);
+    const baseOk = this.options.faults?.dropStash === true || cs.handoff.skibootBase === stashed;
+    const baseText = baseOk ? '' : `; the SBE handed hostboot base ${cs.handoff.skibootBase === undefined ? 'none' : hex(cs.handoff.skibootBase)}, skiboot stashed ${hex(stashed)}`;
+    this.record('mpipl-boot', round.mpiplBoot === expected && baseOk, `mpipl-boot ${round.mpiplBoot ? 'present' : 'absent'}, expected ${expected ? 'present' : 'absent'} (${cs.expectation.reasonText})${baseText}`);
   }
 
+  /** The CPU data and the tags are judged as the next boot sees them (skiboot may relocate the proc dump area). */
   afterFirmwareBoot(kind: IplKind): void {
     const round = this.current;
     if (round === undefined) return;
-    if (kind !== 'mpipl') {
-      if (round.clockStop === undefined) {
-        // A crash that ended in a normal reboot (fadump not registered, or no MPIPL possible).
-        this.record('mpipl-boot', !this.mpiplBootNow(), `normal reboot; mpipl-boot ${this.mpiplBootNow() ? 'present' : 'absent'}`);
-      }
+    if (round.clockStop !== undefined) {
+      this.checkCpuState(round, round.clockStop);
+      if (kind === 'mpipl') this.checkTags(round);
       return;
     }
-    this.checkTags(round);
+    // A crash that ended in a normal reboot: right when fadump was not registered (or the stash was dropped).
+    const mpiplExpected = round.fadumpArmed && this.options.faults?.dropStash !== true;
+    const present = this.mpiplBootNow();
+    const ok = !present && !mpiplExpected;
+    const why = mpiplExpected ? '; fadump was registered at the panic, yet the clocks never stopped (no MPIPL)' : '';
+    this.record('mpipl-boot', ok, `normal reboot; mpipl-boot ${present ? 'present' : 'absent'}${why}`);
   }
 
   afterLinuxBoot(_kind: IplKind, linux: LinuxKernel): void {
@@ -131,6 +151,18 @@ export class Oracle implements MachineHooks {
       this.checkOpalcore(round, round.clockStop, linux);
     }
     this.current = undefined; // the round is over once the next kernel is up
+  }
+
+  /** Registered as Linux leaves it: KERNEL tag set, regions registered, crash-info header initialised. */
+  private fadumpArmed(mem: PhysicalMemory): boolean {
+    const md = readMetadata(mem);
+    if (md.kernelTag === 0n) return false;
+    const endian = this.m.config.kernelEndian;
+    const at = physical(md.kernelTag);
+    const registered = tryRead(() => read16(mem, at + 6, endian)) ?? 0;
+    const hdr = tryRead(() => Number(read64(mem, at + 8, endian)));
+    const magic = hdr === undefined ? undefined : tryRead(() => read64(mem, hdr, endian));
+    return registered > 0 && magic === FADMPSIG;
   }
 
   private mpiplBootNow(): boolean {
@@ -170,8 +202,9 @@ export class Oracle implements MachineHooks {
     const exempt: Span[] = [
       ...mdrt.map((e) => ({ start: physical(e.dest), end: physical(e.dest) + e.size })),
       { start: MDRT_BASE, end: MDRT_BASE + SkibootMap.MDRT_TABLE_SIZE },
-      { start: SkibootMap.SKIBOOT_BASE, end: SkibootMap.SKIBOOT_BASE + this.skibootImageBytes },
+      { start: SkibootMap.SKIBOOT_BASE, end: SkibootMap.SKIBOOT_BASE + this.options.skibootImageBytes },
       ...FW_LOAD_AREA.map(([s, n]) => ({ start: s, end: s + n })),
+      ...(this.options.firmwareScratch ?? []).map((r) => ({ start: r.start, end: r.start + r.sizeBytes })),
     ];
     const proc = readProcDump(cs.mem);
     exempt.push({ start: physical(proc.allocAddr), end: physical(proc.allocAddr) + proc.allocSize });
@@ -331,7 +364,7 @@ export class Oracle implements MachineHooks {
   }
 
   private checkVmcore(round: Round, cs: ClockStop, linux: LinuxKernel): void {
-    if (!this.judgeVmcore) return this.record('vmcore', true, 'not judged: the scenario changed the kernel’s MDST/MDDT entries behind its back (Linux never reads MDRT)');
+    if (this.options.judgeVmcore === false) return this.record('vmcore', true, 'not judged: the scenario changed the kernel’s MDST/MDDT entries behind its back (Linux never reads MDRT)');
     const conflict = cs.expectation.preservationExpected ? this.conflictedKernelRegion(cs) : undefined;
     if (conflict !== undefined) return this.record('vmcore', true, `not judged: ${conflict}; Linux never reads MDRT, so its vmcore is unreliable by design`);
     const capture = linux.capture;

@@ -93,4 +93,9 @@ export interface FirmwareProfile {
   makeLinux(): LinuxKernel;
   /** The flash contents every IPL loads. */
   images(): FirmwareImages;
+  /**
+   * Memory this firmware's IPL rewrites besides the standard image locations (skiboot at
+   * SKIBOOT_BASE, fw-load-area): declared firmware scratch for `no-collateral-writes`.
+   */
+  readonly firmwareScratch?: readonly { readonly start: number; readonly sizeBytes: number }[];
 }

@@ -109,7 +109,12 @@ export interface RunOptions {
 export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
   const m = new Machine(spec.config, opts.profile, spec.seed, opts.sink);
   m.checkpointEveryCycles = opts.checkpointEveryCycles;
-  const oracle = new Oracle(m, opts.profile.images().skiboot.length, !tampersKernelRanges(spec));
+  const oracle = new Oracle(m, {
+    skibootImageBytes: opts.profile.images().skiboot.length,
+    ...(opts.profile.firmwareScratch === undefined ? {} : { firmwareScratch: opts.profile.firmwareScratch }),
+    judgeVmcore: !tampersKernelRanges(spec),
+    faults: spec.faults,
+  });
   const workload = opts.workload ?? syntheticWorkload;
   let bootIndex = -1;
   let crashesDone = 0;
