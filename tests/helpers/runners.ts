@@ -28,8 +28,16 @@ export const QEMU_CPU = 'power9';
 const QEMU_TIMEOUT_MS = 60_000;
 const OUTPUT_BYTES_MAX = 256 * 1024 * 1024;
 
-export function runQemu(qemuPath: string, elfPath: string): RunResult {
-  const r = spawnSync(qemuPath, ['-cpu', QEMU_CPU, elfPath], { timeout: QEMU_TIMEOUT_MS, maxBuffer: OUTPUT_BYTES_MAX });
+/**
+ * Run under qemu-user. `cwd` matters for programs that die of a signal: qemu-user may write a
+ * core file into its working directory, which should be a temporary one.
+ */
+export function runQemu(qemuPath: string, elfPath: string, cwd?: string): RunResult {
+  const r = spawnSync(qemuPath, ['-cpu', QEMU_CPU, elfPath], {
+    timeout: QEMU_TIMEOUT_MS,
+    maxBuffer: OUTPUT_BYTES_MAX,
+    ...(cwd === undefined ? {} : { cwd }),
+  });
   if (r.error) throw r.error;
   return {
     stdout: new Uint8Array(r.stdout),
