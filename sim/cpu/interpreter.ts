@@ -199,20 +199,24 @@ export class Interpreter implements Executor, Cpu {
   }
 
   /**
-   * Fast path of `run`: execute following instructions of the current decoded page while they
-   * fall through. Returns LIMIT to hand back to the slow path (branch taken, page end, anything
-   * unusual) or when the budget is spent; TRAP/FAULT when a handler raised one.
+   * Fast path of `run`: keep executing in the current decoded page while control stays in it
+   * (fall-through and taken branches within the page). Returns LIMIT to hand back to the slow
+   * path (page change, undecoded slot, OPAL entry, exit request) or when the budget is spent;
+   * TRAP/FAULT when a handler raised one.
    */
   private runStraight(stopAt: number): RunEndCode {
     const r = this.r;
     const page = this.page;
     if (page === undefined) return RunEnd.LIMIT;
     const ops = page.ops;
+    const nipHi = r[NIP_HI]!;
     let nipLo = r[NIP_LO]!;
-    if (r[NIP_HI] === this.opalHi) return RunEnd.LIMIT;
-    let slot = (nipLo & (PAGE_SIZE - 1)) >>> 2;
-    while (this.retired < stopAt && page.valid && slot < WORDS_PER_PAGE && nipLo !== this.opalLo && !this.exitRequested) {
-      const op = ops[slot];
+    // The last step may have branched elsewhere: only continue on the page it left us on.
+    const pageIndex = (nipHi & 0x0fff_ffff) * PAGES_PER_4G + (nipLo >>> PAGE_SHIFT);
+    if (pageIndex !== this.pageIndex || ((r[MSR_LO]! & MSR_LE_LO) !== 0) !== this.pageLe) return RunEnd.LIMIT;
+    while (this.retired < stopAt && page.valid && !this.exitRequested) {
+      if (nipLo === this.opalLo && nipHi === this.opalHi) return RunEnd.LIMIT;
+      const op = ops[(nipLo & (PAGE_SIZE - 1)) >>> 2];
       if (op === undefined) return RunEnd.LIMIT;
       let flow: FlowCode;
       try {
@@ -224,16 +228,21 @@ export class Interpreter implements Executor, Cpu {
       if (flow === Flow.NEXT) {
         nipLo = (nipLo + 4) >>> 0;
         r[NIP_LO] = nipLo;
-        if (nipLo === 0) r[NIP_HI] = r[NIP_HI]! + 1;
         this.retired++;
-        slot++;
+        if ((nipLo & (PAGE_SIZE - 1)) === 0) {
+          if (nipLo === 0) r[NIP_HI] = nipHi + 1;
+          return RunEnd.LIMIT;
+        }
         continue;
       }
       if (flow === Flow.JUMP) {
         this.retired++;
-        return RunEnd.LIMIT;
+        const targetLo = r[NIP_LO]!;
+        if (r[NIP_HI] !== nipHi || ((targetLo ^ nipLo) & ~(PAGE_SIZE - 1)) !== 0) return RunEnd.LIMIT;
+        nipLo = targetLo;
+        continue;
       }
-      return this.finishStep(flow, op, r[NIP_HI]!, nipLo);
+      return this.finishStep(flow, op, nipHi, nipLo);
     }
     return RunEnd.LIMIT;
   }
