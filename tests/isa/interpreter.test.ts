@@ -141,3 +141,40 @@ describe('disasm', () => {
     expect(disasm(encode('LD', { RT: 3, RA: 1, DS: -2 }))).toBe('ld r3,-8(r1)');
   });
 });
+
+describe('run fast path', () => {
+  /**
+   * `run` keeps executing inside a decoded page and follows in-page branches without the full
+   * fetch checks; it must leave exactly the state that the same number of `step` calls leaves,
+   * for every budget, including calls and returns across pages and page-end fall-through.
+   */
+  it.each([false, true])('matches step for every budget (little-endian %s)', (le) => {
+    const FAR = CODE_BASE + 0x2000; // another page
+    const EDGE = CODE_BASE + 0x1000 - 8; // two instructions before a page end
+    const main: Insn[] = [
+      ['ADDI', { RT: 4, RA: 0, SI: 3 }],
+      ['MTSPR', { RS: 4, SPR: 9 }], // mtctr
+      ['B', { LI: (FAR - (CODE_BASE + 8)) / 4, LK: 1 }], // loop: bl far
+      ['ADDI', { RT: 5, RA: 5, SI: 1 }],
+      ['BC', { BO: 16, BI: 0, BD: -2 }], // bdnz loop
+      ['B', { LI: (EDGE - (CODE_BASE + 20)) / 4 }], // b edge
+    ];
+    const far: Insn[] = [['ADD', { RT: 3, RA: 3, RB: 4 }], ['MULLI', { RT: 6, RA: 3, SI: 7 }], BLR];
+    const edge: Insn[] = [['ADDI', { RT: 7, RA: 7, SI: 1 }], ['ADDI', { RT: 7, RA: 7, SI: 2 }], ['ADDI', { RT: 7, RA: 7, SI: 4 }], ['B', { LI: 0 }]];
+    const make = () => {
+      const r = rig(le);
+      place(r, main);
+      place(r, far, FAR);
+      place(r, edge, EDGE);
+      return r;
+    };
+    for (let budget = 1; budget <= 30; budget++) {
+      const a = make();
+      const b = make();
+      for (let i = 0; i < budget; i++) a.cpu.step(a.t, a.mem);
+      b.cpu.run(b.t, b.mem, budget);
+      expect([...b.t.r], `budget ${budget}`).toEqual([...a.t.r]);
+      expect(b.cpu.retired).toBe(a.cpu.retired);
+    }
+  });
+});
