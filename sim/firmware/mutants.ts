@@ -23,8 +23,9 @@ import { LinuxKernelModel } from '../participants/linux/kernel.js';
 import { KernelMem } from '../participants/linux/bytes.js';
 import { CrashInfoHeader, PtRegs } from '../participants/linux/constants.js';
 import { MpiplTag, OpalReboot, OpalToken, DumpRegion } from '../participants/opal-api.js';
-import { HRMOR_BIT, MDRT_ENTRY_SIZE, MdrtEntry, MpiplMetadata, OpalMpiplFadump, ProcDumpArea, RegEntry, RegId, SkibootMap, ThreadHdr } from '../participants/layout.js';
+import { SbeBits, HRMOR_BIT, MDRT_ENTRY_SIZE, MdrtEntry, MpiplMetadata, OpalMpiplFadump, ProcDumpArea, RegEntry, RegId, SkibootMap, ThreadHdr } from '../participants/layout.js';
 import { Slot } from '../cpu/state.js';
+import { SbeP9, SBE_HOST_RESPONSE_MASK, type SbeFaults } from '../participants/sbe/sbe-p9.js';
 import { digestText } from '../core/digest.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import { linuxOptionsOf, REFERENCE_MODEL_VERSION, referenceProfile } from './profiles.js';
@@ -341,6 +342,37 @@ function editPtLoads(p: Platform, c: CaptureOutput, edit: (ph: { offset: bigint;
   }
 }
 
+// ====================================================================== SBE bugs
+
+/** Only the primary chip's SBE keeps the stash; S0 reaches a secondary SBE first (spec 6.3 order). */
+class SbeStashPrimaryOnly extends SbeP9 {
+  protected override handleChipOp(p: Platform): void {
+    if (this.chip === 0) super.handleChipOp(p);
+  }
+}
+
+/** The SBE acknowledges S0 in its doorbell but never stops the clocks or starts the IPL. */
+class SbeS0WithoutClockStop extends SbeP9 {
+  protected override writeControl(p: Platform, v: bigint): boolean {
+    if (v !== SbeBits.SBE_CONTROL_REG_S0) return super.writeControl(p, v);
+    this.hostDoorbell |= SBE_HOST_RESPONSE_MASK;
+    p.emit('sbe', 's0', { chip: this.chip, result: 'acknowledged, clocks not stopped' });
+    return true;
+  }
+}
+
+/** The stash chip-op stores mailbox reg1 (the key) as the value instead of reg2. */
+class SbeStashKeyAsValue extends SbeP9 {
+  protected override handleChipOp(p: Platform): void {
+    this.mbox[2] = this.mbox[1]!;
+    super.handleChipOp(p);
+  }
+}
+
+function sbe(name: string, description: string, S: new (chip: number, faults: SbeFaults) => SbeP9): Mutant {
+  return { name, description, participant: 'sbe', make: (spec) => mutantProfile(name, spec, { makeSbe: (chip) => new S(chip, { dropStash: spec.faults.dropStash === true }) }) };
+}
+
 // ====================================================================== the catalogue
 
 function hostboot(name: string, description: string, H: new () => ReferenceHostboot): Mutant {
@@ -356,6 +388,9 @@ function linux(name: string, description: string, bug: LinuxBug): Mutant {
 }
 
 export const MUTANTS: readonly Mutant[] = [
+  sbe('sbe-stash-primary-only', 'only the primary chip’s SBE keeps the STASH_MPIPL_CONFIG base; a secondary SBE takes S0 first and hands hostboot no base', SbeStashPrimaryOnly),
+  sbe('sbe-s0-without-clock-stop', 'the SBE acknowledges S0 in the host doorbell but never stops the clocks, so skiboot times out into a normal reboot', SbeS0WithoutClockStop),
+  sbe('sbe-stash-key-as-value', 'the stash chip-op keeps mailbox reg1 (the key, 0x3) as the skiboot base instead of reg2', SbeStashKeyAsValue),
   hostboot('hostboot-copy-short-page', 'hostboot copies one page less than the MDST size of each pair (the last page of every destination keeps its old bytes)', HostbootCopyShortPage),
   hostboot('hostboot-copy-direction-swapped', 'hostboot copies each MDDT destination onto its MDST source instead of source to destination', HostbootCopyDirectionSwapped),
   hostboot('hostboot-mdrt-dest-is-src', 'hostboot writes the MDST address into MDRT dest_addr (src_addr twice)', HostbootMdrtDestIsSrc),

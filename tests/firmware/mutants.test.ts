@@ -28,6 +28,10 @@ const SCENARIOS: Record<Variant, (seed: string) => ScenarioSpec> = {
 
 /** Mutant → [scenario, seed, the invariant that must fail]. */
 const KILLS: Record<string, [Variant, string, InvariantId]> = {
+  // S0 goes to the secondary chip first (spec 6.3), whose SBE kept no base.
+  'sbe-stash-primary-only': ['twoChips', '2', 'mpipl-boot'],
+  'sbe-s0-without-clock-stop': ['default', '1', 'mpipl-boot'],
+  'sbe-stash-key-as-value': ['default', '1', 'mpipl-boot'],
   'hostboot-copy-short-page': ['twoRegions', '1', 'mdrt-sound'],
   'hostboot-copy-direction-swapped': ['default', '1', 'mdrt-sound'],
   'hostboot-mdrt-dest-is-src': ['default', '1', 'mdrt-complete'],

@@ -98,7 +98,7 @@ export class SbeP9 implements Sbe {
   }
 
   /** A chip-op from mailbox regs 0–3: reg0 = (ctrl << 32) | (seq << 16) | command. */
-  private handleChipOp(p: Platform): void {
+  protected handleChipOp(p: Platform): void {
     const reg0 = this.mbox[0]!;
     const command = Number(reg0 & 0xffffn);
     const key = this.mbox[1]!;
@@ -123,7 +123,7 @@ export class SbeP9 implements Sbe {
     p.emit('sbe', 'sbe-chipop', { chip: this.chip, command: 'STASH_MPIPL_CONFIG', key: hex(key), value: hex(value), result: 'stashed' });
   }
 
-  private writeControl(p: Platform, v: bigint): boolean {
+  protected writeControl(p: Platform, v: bigint): boolean {
     if (v === SbeBits.SBE_CONTROL_REG_S0) {
       this.hostDoorbell |= SBE_HOST_RESPONSE_MASK;
       const base = this.skibootBase();
