@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import type { MachineConfig } from '../machine/config.js';
 import { Topology } from '../machine/topology.js';
-import { scratchArea, type CrashPoint, type OpalOp, type ScenarioSpec, type TableWrite } from './../scenario/scenario.js';
+import { WORKLOAD_NAMES, scratchArea, type CrashPoint, type OpalOp, type ScenarioSpec, type TableWrite } from './../scenario/scenario.js';
 import { SkibootMap } from '../participants/layout.js';
 import { HIGH_ARENA_OFFSET_FROM_TOP } from '../scenario/run.js';
 
@@ -35,7 +35,7 @@ function configArb(maxRam: number): fc.Arbitrary<MachineConfig> {
     threadsPerCore: fc.constantFrom(4, 1, 2),
     ramSizeBytes: fc.constantFrom(...rams),
     kernelEndian: fc.constantFrom<'little' | 'big'>('little', 'big'),
-    workload: fc.constant<'synthetic'>('synthetic'),
+    workload: fc.constantFrom<'machine-code' | 'synthetic'>('machine-code', 'synthetic'),
   });
 }
 
@@ -102,11 +102,14 @@ function tableWriteArb(ram: number, boots: number): fc.Arbitrary<TableWrite> {
 
 function crashesArb(config: MachineConfig): fc.Arbitrary<CrashPoint[]> {
   const pirs = new Topology(config).threads.map((t) => t.pir);
-  const crash = fc.record({
+  const injected = fc.record({
     // Before, while and after registration (a default registration takes ~1 000 cycles).
     afterBootCycles: fc.oneof(fc.integer({ min: 0, max: 1_500 }), fc.integer({ min: 1_500, max: 12_000 })),
     pir: fc.constantFrom(...pirs),
   });
+  // Guest-initiated: the machine-code workload traps after N iterations of its loop.
+  const guest = fc.record({ trapAfterIterations: fc.integer({ min: 1, max: 150 }), pir: fc.constantFrom(...pirs) });
+  const crash: fc.Arbitrary<CrashPoint> = config.workload === 'machine-code' ? fc.oneof({ weight: 3, arbitrary: injected }, { weight: 1, arbitrary: guest }) : injected;
   return fc.array(crash, { minLength: 1, maxLength: 3 });
 }
 
@@ -131,6 +134,7 @@ export function scenarioArb(o: GeneratorOptions): fc.Arbitrary<ScenarioSpec> {
         seed: fc.integer({ min: 0, max: 0x7fff_ffff }).map(String),
         config: fc.constant(config),
         firmware: fc.constant(o.firmware),
+        workloadName: fc.constantFrom(...WORKLOAD_NAMES),
         crashes: fc.constant(crashes),
         linux: linuxArb,
         faults: fc.oneof(

@@ -25,7 +25,7 @@ export const DEFAULT_CONFIG: MachineConfig = {
   threadsPerCore: 4,
   ramSizeBytes: 4 * 2 ** 30,
   kernelEndian: 'little',
-  workload: 'synthetic',
+  workload: 'machine-code',
 };
 
 /** POWER9 limits: PIR has 6 bits of core id and 2 of thread; skiboot supports up to 8 chips here. */

@@ -17,6 +17,9 @@ import { propU64s } from '../machine/device-tree.js';
 import { DT_RESERVED, MDST_ENTRY_SIZE, MdstEntry, Ntuple, SkibootMap, SpirahNtuple } from '../participants/layout.js';
 import { MpiplOp, OpalToken } from '../participants/opal-api.js';
 import { SyntheticWorkload } from '../workloads/synthetic.js';
+import { loadWorkloadImage, startMachineCodeThread, type MachineCodeWorkload } from '../workloads/machine-code.js';
+import { mpiplWorkload, type WorkloadImage } from '../workloads/bundled.js';
+import { UsageError } from '../core/errors.js';
 import { Slot } from '../cpu/state.js';
 import type { Executor } from '../cpu/executor.js';
 import { hex } from '../core/u64.js';
@@ -49,7 +52,8 @@ export interface RunResult {
  * half high in RAM below the harness scratch (dumped in place through an identity PT_LOAD).
  */
 const ARENA_SIZE_BYTES = 0x10_0000;
-const LOW_ARENA_BASE = 0x0400_0000;
+/** Above the kernel (0–17 MiB) and the machine-code workload image (linked at 0x0400_0000). */
+const LOW_ARENA_BASE = 0x0800_0000;
 export const HIGH_ARENA_OFFSET_FROM_TOP = SCRATCH_SIZE_BYTES + 0x0400_0000;
 
 export function arenaFor(m: Machine, index: number): { base: number; sizeBytes: number } {
@@ -121,8 +125,10 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
   let finished = false;
   const crashCycles: { cycle: number; pir: number; cause: string }[] = [];
 
+  let codeWorkload: MachineCodeWorkload | undefined;
   m.executorFactory = (machine, pir) => {
     const i = machine.threads.findIndex((t) => t.pir === pir);
+    if (codeWorkload !== undefined) return startMachineCodeThread(machine, pir, arenaFor(machine, i), codeWorkload);
     return workload(machine, pir, arenaFor(machine, i));
   };
   m.hooks = {
@@ -144,17 +150,28 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
       }
       oracle.afterLinuxBoot(kind, linux);
       bootIndex++;
+      const plan = spec.crashes[bootIndex];
+      if (spec.config.workload === 'machine-code' && opts.workload === undefined) {
+        const image = workloadImageFor(spec);
+        loadWorkloadImage(m, image);
+        const traps = new Map<number, number>();
+        if (plan?.trapAfterIterations !== undefined) traps.set(plan.pir, plan.trapAfterIterations);
+        codeWorkload = { image, trapAfterIterations: traps };
+      }
       m.startWorkloads();
       const captured = linux.capture !== undefined;
       for (const op of spec.ops) if (op.boot === bootIndex) m.schedule(op.afterBootCycles, `harness ${op.call}`, () => harnessOpalCall(m, op));
       for (const w of spec.tableWrites) if (w.boot === bootIndex) m.schedule(w.afterBootCycles, `harness ${w.table} write`, () => harnessTableWrite(m, w));
       if (captured) m.schedule(spec.releaseAfterCycles, 'user space: release_mem', () => linux.release(m));
-      const plan = spec.crashes[bootIndex];
       if (plan === undefined) {
         // No more crashes: let the last kernel run a little (and release its dump), then stop.
         m.schedule(spec.releaseAfterCycles * 2, 'end of scenario', () => {
           finished = true;
         });
+        return;
+      }
+      if (plan.trapAfterIterations !== undefined) {
+        crashesDone++; // the guest crashes itself: its trap enters the panic path
         return;
       }
       const fire = (): void => {
@@ -219,4 +236,11 @@ function harnessTableWrite(m: Machine, w: TableWrite): void {
     m.mem.write16BE(base + SkibootMap.SPIRAH_OFF + nt + Ntuple.actCnt, w.actCnt & 0xffff);
   }
   m.emit('harness', 'harness-op', { note: `raw ${w.table}[${w.index}] write`, addr: w.addr, size: w.sizeBytes, region: w.region });
+}
+
+/** The workload image a scenario runs: by name, in the kernel's byte order. */
+export function workloadImageFor(spec: ScenarioSpec): WorkloadImage {
+  const image = mpiplWorkload(spec.workloadName, spec.config.kernelEndian === 'little' ? 'le' : 'be');
+  if (image === undefined) throw new UsageError(`workload "${spec.workloadName}" is not bundled (see workloads/manifest.json)`);
+  return image;
 }

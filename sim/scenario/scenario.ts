@@ -11,8 +11,10 @@ import { Topology } from '../machine/topology.js';
 export interface CrashPoint {
   /** Absolute cycle (the first crash from `--crash-at`), or … */
   readonly atCycle?: number;
-  /** … cycles after that boot's kernel starts its workloads. */
+  /** … cycles after that boot's kernel starts its workloads, or … */
   readonly afterBootCycles?: number;
+  /** … from the guest: the machine-code workload on `pir` executes `trap` after this many iterations. */
+  readonly trapAfterIterations?: number;
   readonly pir: number;
 }
 
@@ -67,6 +69,8 @@ export interface ScenarioSpec {
   /** Linux options (see sim/participants/linux/options.ts), as JSON overrides of the defaults. */
   readonly linux: Readonly<Record<string, unknown>>;
   readonly faults: Faults;
+  /** The bundled workload every thread runs when `config.workload` is machine-code. */
+  readonly workloadName: string;
   /** Extra OPAL calls and raw table writes the harness makes (generated scenarios). */
   readonly ops: readonly OpalOp[];
   readonly tableWrites: readonly TableWrite[];
@@ -81,6 +85,9 @@ export interface ScenarioOverrides {
   crashPir?: number;
   crashes?: number;
 }
+
+/** The bundled MPIPL workloads (workloads/manifest.json); the scenario names one by name. */
+export const WORKLOAD_NAMES = ['scribble', 'list', 'copysum', 'hash', 'sort'] as const;
 
 /** Default crash window: long enough for registration (a few OPAL calls) to finish most of the time. */
 const CRASH_WINDOW_CYCLES = 6_000;
@@ -98,7 +105,8 @@ export function deriveScenario(seed: string, config: MachineConfig, firmware: st
     if (k === 0 && o.crashAt !== undefined) crashes.push({ atCycle: o.crashAt, pir });
     else crashes.push({ afterBootCycles: prng.int(2_000, CRASH_WINDOW_CYCLES), pir });
   }
-  return { seed, config, firmware, crashes, linux: {}, faults: {}, ops: [], tableWrites: [], releaseAfterCycles: 1_000, maxCycles: 100_000_000 };
+  const workloadName = prng.pick(WORKLOAD_NAMES);
+  return { seed, config, firmware, crashes, linux: {}, faults: {}, workloadName, ops: [], tableWrites: [], releaseAfterCycles: 1_000, maxCycles: 100_000_000 };
 }
 
 /**
