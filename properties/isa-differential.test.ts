@@ -40,8 +40,12 @@ import { isCi, requireTool } from '../tests/helpers/tools.js';
 
 /** Sequences per ELF: large enough to amortize qemu start-up, small enough to shrink quickly. */
 const BATCH_SEQUENCES_MAX = Number(process.env.ISA_DIFF_BATCH ?? 100);
-/** Batches per byte order; with lengths uniform in 1..100 this is about 3 500 sequences each. */
-const RUNS_PER_ENDIAN = Number(process.env.ISA_DIFF_RUNS ?? 70);
+/**
+ * Batches per byte order. Lengths are spread over 1..100 (about 43 on average with fast-check's
+ * bias to small sizes), so 90 batches give about 3 800 sequences per byte order: margin above
+ * CI_SEQUENCES_MIN when a change to the table changes what the pinned seed generates.
+ */
+const RUNS_PER_ENDIAN = Number(process.env.ISA_DIFF_RUNS ?? 90);
 /** The CI run must cover at least this many sequences over both byte orders. */
 const CI_SEQUENCES_MIN = 5000;
 const PINNED_SEED = 0x5eed_1234;
