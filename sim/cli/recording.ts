@@ -4,7 +4,7 @@
  * elsewhere): the machine only knows the TraceSink interface.
  */
 import type { ScenarioSpec } from '../scenario/scenario.js';
-import { runScenario, type RunResult } from '../scenario/run.js';
+import { runScenario, workloadImageFor, type RunResult } from '../scenario/run.js';
 import { configToObject, configFromObject } from '../machine/config.js';
 import { COST_MODEL_VERSION } from '../machine/cost-model.js';
 import type { FirmwareProfile } from '../participants/firmware.js';
@@ -25,10 +25,16 @@ export function headerFor(spec: ScenarioSpec, profile: FirmwareProfile, level: T
     config: configToObject(spec.config),
     seed: spec.seed,
     firmware: { name: profile.name, contentHash: profile.contentHash },
-    workloads: [],
+    // Workload images by content: replay checks this build runs the very same machine code.
+    workloads: spec.config.workload === 'machine-code' ? [workloadEntry(spec)] : [],
     traceLevel: level,
     scenario: JSON.parse(JSON.stringify(spec)) as JsonValue,
   };
+}
+
+function workloadEntry(spec: ScenarioSpec): { name: string; digest: string; bytes: Uint8Array } {
+  const image = workloadImageFor(spec);
+  return { name: `${image.name}-${image.endian}`, digest: image.digest, bytes: image.bytes };
 }
 
 export function parseTraceLevel(text: string | undefined): TraceLevel {
@@ -65,7 +71,14 @@ export function scenarioFromHeader(h: TraceHeader): ScenarioSpec {
   const s = h.scenario as unknown as ScenarioSpec | null;
   if (s === null || typeof s !== 'object' || typeof s.seed !== 'string' || !Array.isArray(s.crashes)) throw new UsageError('trace header: scenario is malformed');
   const config = configFromObject(h.config);
-  return { ...s, config };
+  const spec: ScenarioSpec = { ...s, config };
+  for (const w of h.workloads) {
+    const mine = spec.config.workload === 'machine-code' ? workloadEntry(spec) : undefined;
+    if (mine === undefined || mine.name !== w.name || mine.digest !== w.digest) {
+      throw new CannotTestError(`trace ran workload ${w.name} (${w.digest}); this build bundles ${mine === undefined ? 'no such workload' : `${mine.name} (${mine.digest})`}`);
+    }
+  }
+  return spec;
 }
 
 export function rerun(h: TraceHeader, firmwareOverride: string | undefined): { items: TraceItem[]; result: RunResult } {
