@@ -1,0 +1,27 @@
+/**
+ * A `sweep` worker thread (compiled to dist; see sim/cli/commands/sweep.ts): checks its share of
+ * the window — every cycle c of [from, to] with c ≡ offset (mod stride), so every worker sees the
+ * whole window's mix of cheap and expensive cycles — and posts each failing point and progress.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { resolveProfile } from '../firmware/profiles.js';
+import type { ScenarioSpec } from '../scenario/scenario.js';
+import { sweepPoint } from './sweep.js';
+
+export interface SweepShare {
+  readonly spec: ScenarioSpec;
+  readonly from: number;
+  readonly to: number;
+  readonly offset: number;
+  readonly stride: number;
+}
+
+const share = workerData as SweepShare;
+const factory = resolveProfile(share.spec.firmware);
+let done = 0;
+for (let c = share.from + share.offset; c <= share.to; c += share.stride) {
+  const p = sweepPoint(share.spec, factory, c);
+  done++;
+  parentPort!.postMessage({ type: 'point', done, point: p.failing.length > 0 ? p : null });
+}
+parentPort!.postMessage({ type: 'end', done });

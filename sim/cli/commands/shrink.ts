@@ -1,0 +1,64 @@
+/**
+ * `mpipl-sim shrink FILE [-o FILE]`: delta-debug a failing trace's scenario (sim/bisect/shrink.ts)
+ * to a smaller one that breaks the same invariant, and record it as a valid trace (atomically,
+ * by the trace writer) — by default next to FILE as `NAME.shrunk.mpt`. Prints the scenario before
+ * and after in the spec's vocabulary.
+ *
+ * Exit codes: 1 the shrunk trace breaks the invariant (a finding, like `run` on a failing
+ * scenario); 2 bad input, or a trace that does not fail ("nothing to shrink"); 125 a trace this
+ * build cannot run.
+ */
+import type { CliIo, Command } from '../io.js';
+import { intFlag, parseFlags, stringFlag } from '../args.js';
+import { CannotTestError, ExitCode, UsageError } from '../../core/errors.js';
+import { resolveProfile, type ProfileFactory } from '../../firmware/profiles.js';
+import { describeScenario } from '../../check/describe.js';
+import { DEFAULT_SHRINK_RUNS_MAX, scenarioSize, shrinkScenario } from '../../bisect/shrink.js';
+import { recordRun, scenarioFromHeader } from '../recording.js';
+import { traceHeader } from './bisect.js';
+import { progressBar } from '../progress.js';
+
+/** `t.mpt` → `t.shrunk.mpt`; any other name gets the suffix appended. */
+export function defaultShrinkOutput(file: string): string {
+  return file.endsWith('.mpt') ? `${file.slice(0, -'.mpt'.length)}.shrunk.mpt` : `${file}.shrunk.mpt`;
+}
+
+export const shrinkCommand: Command = async (argv: string[], io: CliIo) => {
+  const p = parseFlags(argv, { output: { type: 'string', short: 'o' }, 'max-runs': { type: 'string' } }, true);
+  if (p.positionals.length !== 1) throw new UsageError('shrink: expected exactly one trace FILE');
+  const file = p.positionals[0]!;
+  const out = stringFlag(p, 'output') ?? defaultShrinkOutput(file);
+  if (out === file) throw new UsageError('shrink: -o must name another file than the input trace');
+  const runsMax = intFlag(p, 'max-runs', 1_000_000) ?? DEFAULT_SHRINK_RUNS_MAX;
+  const h = traceHeader(file);
+  const spec = scenarioFromHeader(h);
+  let profileFor: ProfileFactory;
+  try {
+    profileFor = resolveProfile(h.firmware.name);
+  } catch (e) {
+    if (e instanceof UsageError) throw new CannotTestError(`trace needs firmware "${h.firmware.name}", which this build does not have`);
+    throw e;
+  }
+  const bar = progressBar(io, 'shrink', runsMax, 'runs');
+  let r;
+  try {
+    r = shrinkScenario({ spec, profileFor, runsMax, onRun: (n) => bar.update(n) });
+  } finally {
+    bar.stop();
+  }
+  recordRun(r.spec, profileFor(r.spec), out, h.traceLevel);
+  const before = scenarioSize(spec);
+  const after = scenarioSize(r.spec);
+  const changed = Object.keys(before).filter((k) => before[k] !== after[k]).map((k) => `${k} ${before[k]} → ${after[k]}`);
+  io.stdout(
+    [
+      `before: ${describeScenario(spec)}`,
+      `after:  ${describeScenario(r.spec)}`,
+      `still breaks ${r.invariant}: ${r.detail}`,
+      `${changed.length === 0 ? 'no smaller scenario breaks it' : changed.join(', ')}  (${r.runs} runs, ${r.accepted} reductions${r.budgetExhausted ? '; run budget spent before a fixpoint: --max-runs' : ''})`,
+      `written: ${out}`,
+      '',
+    ].join('\n'),
+  );
+  return ExitCode.finding;
+};
