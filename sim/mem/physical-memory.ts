@@ -381,6 +381,20 @@ export class PhysicalMemory {
     }
   }
 
+  /** Do the bytes at `address` equal `bytes`? Compared page by page in place, without a copy. */
+  equalsBytes(address: number, bytes: Uint8Array): boolean {
+    this.check(address, bytes.length, false);
+    let done = 0;
+    while (done < bytes.length) {
+      const a = address + done;
+      const off = a & PAGE_MASK;
+      const n = Math.min(PAGE_SIZE - off, bytes.length - done);
+      if (!bytesEqual(this.pageForRead(Math.floor(a / PAGE_SIZE)).subarray(off, off + n), bytes.subarray(done, done + n))) return false;
+      done += n;
+    }
+    return true;
+  }
+
   // ---------------------------------------------------------------- snapshots and digests
 
   /** A frozen copy-on-write view of memory now. O(touched directories); no page is copied. */

@@ -42,6 +42,7 @@ export interface RunResult {
   readonly crashes: readonly CrashReport[];
   readonly invariants: readonly InvariantResult[];
   readonly finalCycle: number;
+  /** Digest of memory and every thread at the end (computed on first use: hashing all of RAM is not free). */
   readonly finalDigest: string;
   /** Why the run stopped early, if it did (cycle limit). */
   readonly note: string | undefined;
@@ -205,7 +206,19 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
   });
   const verdict = oracle.ok && note === undefined ? 'pass' : 'fail';
   if (opts.checkpointEveryCycles !== undefined) m.checkpoint();
-  return { verdict, spec, crashes, invariants: oracle.results, finalCycle: m.cycle(), finalDigest: m.digest(), note };
+  let digest: string | undefined;
+  return {
+    verdict,
+    spec,
+    crashes,
+    invariants: oracle.results,
+    finalCycle: m.cycle(),
+    get finalDigest(): string {
+      digest ??= m.digest();
+      return digest;
+    },
+    note,
+  };
 }
 
 const OP_TOKENS: Record<OpalOp['call'], [number, bigint | undefined]> = {
