@@ -9,11 +9,13 @@ import { replayCommand } from './commands/replay.js';
 import { inspectCommand } from './commands/inspect.js';
 import { checkCommand } from './commands/check.js';
 import { mutantsCommand } from './commands/mutants.js';
+import { execCommand } from './commands/exec.js';
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run one scenario and judge it against every invariant' },
   check: { run: checkCommand, summary: 'generate scenarios, judge each, shrink every failure to a counterexample' },
   mutants: { run: mutantsCommand, summary: 'score the property suite against every built-in single-bug mutant' },
+  exec: { run: execCommand, summary: 'run a static ppc64 Linux ELF in user mode (compare with qemu-ppc64le)' },
   replay: { run: replayCommand, summary: 're-run recorded traces and compare them bit for bit' },
   inspect: { run: inspectCommand, summary: 'show a trace as a timeline (or JSON)' },
 };
