@@ -188,7 +188,9 @@ export function timelineSvg(m: ReportModel): string {
     const tx = x(t);
     out.push(`<line class="tick" x1="${f1(tx)}" x2="${f1(tx)}" y1="${yBottom}" y2="${yBottom + 5}"/>`);
     if (tx - lastLabelX < 58) continue;
-    out.push(`<text class="tick-label" x="${f1(tx)}" y="${yBottom + 18}">${grouped(t)}</text>`);
+    // Labels at the plot's right edge end there instead of running off the picture.
+    const anchor = tx > TL.width - TL.right - 30 ? ' style="text-anchor:end"' : '';
+    out.push(`<text class="tick-label" x="${f1(tx)}" y="${yBottom + 18}"${anchor}>${grouped(t)}</text>`);
     lastLabelX = tx;
   }
   out.push(`<text class="axis-title" x="${TL.left}" y="${height - 6}">cycle (compressed axis: spacing grows with the log of the gap; ≈ marks idle stretches of ${grouped(BREAK_MIN_CYCLES)}+ cycles)</text>`);
