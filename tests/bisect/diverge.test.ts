@@ -44,6 +44,9 @@ describe('bisect diverge', () => {
     expect(n.stateDiff.pages[0]!.firstAddress).toBe('0x12345678');
     expect(n.stateDiff.threads.map((t) => t.pir)).toEqual(['0x0']);
     expect(n.stateDiff.threads[0]!.registers.map((x) => x.reg)).toEqual(['r20']);
+    // The instruction thread 0 executed in that cycle (the default workload is machine code).
+    expect(n.instructions.map((x) => x.pir)).toEqual(['0x0']);
+    if (spec.config.workload === 'machine-code') expect(n.instructions[0]!.word).toMatch(/^0x[0-9a-f]{8}$/);
     // Logarithmically many re-runs, not one per cycle of the window.
     expect(n.reruns).toBeLessThan(2 * Math.ceil(Math.log2(20_000)) + 12);
   });
