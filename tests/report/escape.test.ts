@@ -5,7 +5,7 @@
  * the got/expected extraction from oracle details, and the rounds the model finds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { escapeHtml, CycleAxis, differencesOf, renderReport } from '../../sim/cli/report/html.js';
@@ -61,6 +61,24 @@ describe('a report of a hostile trace', () => {
     expect(html).toContain('&amp;amp;');
     // The hostile config cannot be re-run: the report says so (escaped) and shows the rest.
     expect(html).toMatch(/not re-run \(config: unknown key &quot;&lt;\/title&gt;/);
+  });
+});
+
+describe('report command input', () => {
+  it('bad flags, a missing or corrupt trace, an unwritable output: one line, exit 2, no file', async () => {
+    const trace = join(dir, 'in.mpt');
+    expect((await cli('run', '--seed', '1', '--record', trace)).code).toBe(0);
+    const bad = join(dir, 'in-bad.mpt');
+    const bytes = readFileSync(trace);
+    bytes[bytes.length - 20]! ^= 0xff;
+    writeFileSync(bad, bytes);
+    const out = join(dir, 'in-bad.html');
+    for (const argv of [[trace], [trace, '-o'], [], [join(dir, 'none.mpt'), '-o', out], [bad, '-o', out], [trace, '-o', out, '--json'], [trace, '-o', join(dir, 'no', 'dir', 'r.html')]]) {
+      const r = await runCommand('report', reportCommand, argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    }
+    expect(() => readFileSync(out)).toThrow();
   });
 });
 

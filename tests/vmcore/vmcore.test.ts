@@ -306,6 +306,22 @@ describe.skipIf(!readelf.available || !gdb.available)('big-endian kernel', () =>
   });
 });
 
+describe.skipIf(!gdb.available)('a later round', () => {
+  it('--round 1 of a two-crash scenario holds that round’s crashing thread at its panic registers', async () => {
+    const trace = await record('two.mpt', '--seed', '4', '--crashes', '2');
+    const doc = JSON.parse((await cli('run', '--seed', '4', '--crashes', '2', '--json')).stdout);
+    const second = doc.crashes[1];
+    const core = join(dir, 'two-r1.vmcore');
+    const r = await vmcore(trace, '-o', core, '--round', '1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('/proc/vmcore of round 1');
+    const threads = gdbThreads(core, 8);
+    expect(threads.size).toBe(8);
+    const crashing = [...threads.values()].filter((t) => t['pc'] === BigInt(second.registers.nip) && t['lr'] === BigInt(second.registers.lr) && t['r1'] === BigInt(second.registers.gpr[1]));
+    expect(crashing).toHaveLength(1);
+  });
+});
+
 describe('no dump, bad input, unknown firmware', () => {
   it('a round without a capture kernel is exit 1 with the reason on one line', async () => {
     const cfg = configFile('nostash.json', { faults: { dropStash: true } });
@@ -331,7 +347,7 @@ describe('no dump, bad input, unknown firmware', () => {
     const bytes = readFileSync(trace);
     bytes[bytes.length - 20]! ^= 0xff;
     writeFileSync(bad, bytes);
-    for (const argv of [[trace], [trace, '-o'], [trace, '-o', 'x', '--round', 'zero'], [join(dir, 'none.mpt'), '-o', 'x'], [bad, '-o', join(dir, 'bad.vmcore')], [trace, '-o', 'x', '--bogus']]) {
+    for (const argv of [[trace], [trace, '-o'], [trace, '-o', 'x', '--round', 'zero'], [join(dir, 'none.mpt'), '-o', 'x'], [bad, '-o', join(dir, 'bad.vmcore')], [trace, '-o', 'x', '--bogus'], [trace, '-o', join(dir, 'no', 'such', 'dir', 'x.vmcore')]]) {
       const r = await vmcore(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
