@@ -8,7 +8,7 @@ import { runScenario, workloadImageFor, type RunResult } from '../scenario/run.j
 import { configToObject, configFromObject } from '../machine/config.js';
 import { COST_MODEL_VERSION } from '../machine/cost-model.js';
 import type { FirmwareProfile } from '../participants/firmware.js';
-import type { SimEvent, TraceSink } from '../trace/events.js';
+import type { RetiredInstruction, SimEvent, TraceSink } from '../trace/events.js';
 import { SIMULATOR_VERSION } from '../version.js';
 import { CannotTestError, UsageError } from '../core/errors.js';
 import { TraceWriter } from '../../traces/writer.js';
@@ -47,8 +47,10 @@ export function parseTraceLevel(text: string | undefined): TraceLevel {
 export function recordRun(spec: ScenarioSpec, profile: FirmwareProfile, path: string, level: TraceLevel): RunResult {
   const writer = new TraceWriter();
   writer.open(path, headerFor(spec, profile, level));
+  // The machine records instructions when its sink has `instruction`: offer it only at `full`.
+  const sink: TraceSink = level === 'full' ? writer : { event: (e) => writer.event(e) };
   try {
-    const result = runScenario(spec, { sink: writer, profile, checkpointEveryCycles: CHECKPOINT_EVERY_CYCLES });
+    const result = runScenario(spec, { sink, profile, checkpointEveryCycles: CHECKPOINT_EVERY_CYCLES });
     writer.close({ finalDigest: result.finalDigest, verdict: result.verdict });
     return result;
   } catch (e) {
@@ -62,6 +64,13 @@ class ItemSink implements TraceSink {
   readonly items: TraceItem[] = [];
   event(e: SimEvent): void {
     this.items.push({ type: 'event', event: e });
+  }
+}
+
+/** ItemSink for `full` traces: instructions too, so replay compares instruction by instruction. */
+class FullItemSink extends ItemSink {
+  instruction(r: RetiredInstruction): void {
+    this.items.push({ type: 'instruction', insn: r });
   }
 }
 
@@ -91,7 +100,7 @@ export function rerun(h: TraceHeader, firmwareOverride: string | undefined): { i
     if (firmwareOverride === undefined && e instanceof UsageError) throw new CannotTestError(`trace needs firmware "${name}", which this build does not have`);
     throw e;
   }
-  const sink = new ItemSink();
+  const sink = h.traceLevel === 'full' ? new FullItemSink() : new ItemSink();
   const result = runScenario({ ...spec, firmware: name }, { sink, profile: factory({ ...spec, firmware: name }), checkpointEveryCycles: CHECKPOINT_EVERY_CYCLES });
   sink.items.push({ type: 'footer', footer: { finalDigest: result.finalDigest, verdict: result.verdict, eventCount: 0, instructionCount: 0 } });
   return { items: sink.items, result };

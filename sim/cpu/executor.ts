@@ -5,6 +5,10 @@
  */
 import type { ThreadState } from './state.js';
 import type { PhysicalMemory } from '../mem/physical-memory.js';
+import type { RetiredMemWrite, RetiredRegWrite } from '../trace/events.js';
+
+/** Receives one retired instruction's address, word and effects (the machine adds cycle and PIR). */
+export type InstructionObserver = (nip: bigint, word: number, regs: RetiredRegWrite[], mem: RetiredMemWrite[]) => void;
 
 /** Step outcomes, as small integers because this is the hot path. */
 export const Step = {
@@ -22,6 +26,11 @@ export type StepOutcome = (typeof Step)[keyof typeof Step];
 export interface Executor {
   /** Retire at most one instruction of `t`. */
   step(t: ThreadState, mem: PhysicalMemory): StepOutcome;
+  /**
+   * As `step`, and when an instruction retires, report it with its register and memory effects
+   * (`full` traces). A separate method so the unobserved `step` carries no observation cost.
+   */
+  stepObserved?(t: ThreadState, mem: PhysicalMemory, observe: InstructionObserver): StepOutcome;
   /** Human description of the last FAULT (cause and address), for the crash event. */
   lastFault?(): string;
 }

@@ -11,8 +11,10 @@
  * privileged instruction, a storage error, or an alignment interrupt returns Step.FAULT with the
  * state untouched and `lastFault()` describing it. The machine (or `exec`) decides what follows.
  */
-import { Step, type Executor, type StepOutcome } from './executor.js';
-import type { ThreadState } from './state.js';
+import { Step, type Executor, type InstructionObserver, type StepOutcome } from './executor.js';
+import { SLOT_COUNT, type ThreadState } from './state.js';
+import { changedRegisters, storedBytes } from './observe.js';
+import { hiLoToBigInt } from '../core/u64.js';
 import { PhysicalMemory, PAGE_SHIFT, PAGE_SIZE } from '../mem/physical-memory.js';
 import { TransactionError } from '../core/errors.js';
 import { Flow, type Cpu, type FaultKind, type FlowCode, type Op } from '../isa/op.js';
@@ -109,6 +111,8 @@ export class Interpreter implements Executor, Cpu {
   private faultKind: FaultKind | 'trap' | undefined;
   private faultText = '';
   private exitRequested = false;
+  /** stepObserved's copy of the registers before the step. */
+  private readonly registersBefore = new Uint32Array(SLOT_COUNT * 2);
 
   constructor(options: InterpreterOptions = {}) {
     const opal = options.opalEntryAddress;
@@ -164,6 +168,25 @@ export class Interpreter implements Executor, Cpu {
       return Step.RETIRED;
     }
     return this.finishStep(flow, op, nipHi, nipLo);
+  }
+
+  /**
+   * `step`, reporting the retired instruction to `observe` with the registers it changed (a diff
+   * of the register array) and the bytes it stored (read back at the handler's EA).
+   */
+  stepObserved(t: ThreadState, mem: PhysicalMemory, observe: InstructionObserver): StepOutcome {
+    const before = this.registersBefore;
+    before.set(t.r);
+    const nipHi = t.r[NIP_HI]!;
+    const nipLo = t.r[NIP_LO]!;
+    const a = realAddress(nipHi, nipLo & ~3);
+    // The word is fetched before the step: a store may overwrite its own instruction.
+    const word = a + 4 <= mem.sizeBytes ? ((t.r[MSR_LO]! & MSR_LE_LO) !== 0 ? mem.read32LE(a) : mem.read32BE(a)) : 0;
+    const outcome = this.step(t, mem);
+    if (outcome === Step.RETIRED) {
+      observe(hiLoToBigInt(nipHi, nipLo), word, changedRegisters(before, t.r), storedBytes(word, this.eaHi, this.eaLo, mem));
+    }
+    return outcome;
   }
 
   /** TRAP or FAULT from a handler: record the trap's description (faults recorded themselves). */

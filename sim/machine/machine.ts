@@ -9,7 +9,7 @@
 import { PhysicalMemory } from '../mem/physical-memory.js';
 import { ThreadState, Slot, MSR, type ThreadSnapshot } from '../cpu/state.js';
 import { PVR_POWER9 } from '../cpu/spr.js';
-import { Step, type Executor } from '../cpu/executor.js';
+import { Step, type Executor, type InstructionObserver } from '../cpu/executor.js';
 import { XscomBus } from './xscom.js';
 import { DeviceTree, readU64s } from './device-tree.js';
 import { Topology } from './topology.js';
@@ -73,6 +73,11 @@ export class Machine implements Platform {
   /** When set (recording or replaying), a `checkpoint` event with the machine digest this often. */
   checkpointEveryCycles: number | undefined;
   private nextCheckpointCycle = 0;
+  /**
+   * Per thread, the observer that turns a retired instruction into a `full`-level record; undefined
+   * when the sink does not want instructions, which keeps `tick` free of observation.
+   */
+  private readonly observers: InstructionObserver[] | undefined;
 
   constructor(
     readonly config: MachineConfig,
@@ -93,6 +98,11 @@ export class Machine implements Platform {
     this.dt.onChange = (path, name, value) =>
       this.emit('machine', 'dt-prop', { path, name, value: value === undefined ? '(removed)' : describeProp(value) });
     this.sbes = this.topology.chipIds.map((chip) => profile.makeSbe(chip));
+    const record = sink.instruction?.bind(sink);
+    this.observers =
+      record === undefined
+        ? undefined
+        : this.threads.map((t) => (nip, word, regs, mem) => record({ cycle: this.currentCycle, pir: t.pir, nip, word, regs, mem }));
   }
 
   // ------------------------------------------------------------ Platform
@@ -261,7 +271,8 @@ export class Machine implements Platform {
         this.currentCycle = Math.max(this.currentCycle, next);
         continue;
       }
-      this.tick();
+      if (this.observers === undefined) this.tick();
+      else this.tickObserved(this.observers);
       this.currentCycle++;
       if (this.checkpointEveryCycles !== undefined && this.currentCycle >= this.nextCheckpointCycle) this.checkpoint();
     }
@@ -288,6 +299,20 @@ export class Machine implements Platform {
       const ex = this.executors[i];
       if (ex === undefined) continue;
       const outcome = ex.step(t, this.mem);
+      if (outcome === Step.RETIRED) continue;
+      this.onStepOutcome(i, outcome, ex);
+    }
+  }
+
+  /** `tick` for `full` traces: executors that can report instructions do, through `observers`. */
+  private tickObserved(observers: readonly InstructionObserver[]): void {
+    const c = this.currentCycle;
+    for (let i = 0; i < this.threads.length; i++) {
+      const t = this.threads[i]!;
+      if (t.run !== 'running' || this.busyUntil[i]! > c) continue;
+      const ex = this.executors[i];
+      if (ex === undefined) continue;
+      const outcome = ex.stepObserved === undefined ? ex.step(t, this.mem) : ex.stepObserved(t, this.mem, observers[i]!);
       if (outcome === Step.RETIRED) continue;
       this.onStepOutcome(i, outcome, ex);
     }

@@ -45,9 +45,40 @@ export interface SimEvent {
   readonly data: EventData;
 }
 
+/** One register an instruction wrote: `reg` is a slot of sim/cpu/state.ts (GPR n = n, LR = 34 …). */
+export interface RetiredRegWrite {
+  readonly reg: number;
+  readonly value: bigint;
+}
+
+/** Bytes an instruction stored, in memory order, at a real address. */
+export interface RetiredMemWrite {
+  readonly addr: bigint;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * One retired instruction with its effects (`full` trace level, design section 7). Structurally
+ * the trace format's InstructionRecord (traces/format.ts), declared here so sim/ does not import
+ * traces/. The next NIP is not a register write: it is the `nip` of the thread's next record.
+ */
+export interface RetiredInstruction {
+  readonly cycle: number;
+  readonly pir: number;
+  readonly nip: bigint;
+  readonly word: number;
+  readonly regs: readonly RetiredRegWrite[];
+  readonly mem: readonly RetiredMemWrite[];
+}
+
 /** Where the machine reports events. The trace writer in traces/ implements it; sim/ never imports traces/. */
 export interface TraceSink {
   event(e: SimEvent): void;
+  /**
+   * Present only on sinks that want every retired instruction (`full` level). The machine checks
+   * for it once, at construction, and only then runs the observed (slower) step path.
+   */
+  instruction?(r: RetiredInstruction): void;
 }
 
 /** Keeps events in memory (tests, the run summary, the JSON output). */
