@@ -334,6 +334,17 @@ describe('no dump, bad input, unknown firmware', () => {
     expect(() => statSync(out)).toThrow();
   });
 
+  it('--opalcore when the round has no OPAL core: the vmcore is written, exit 1 names the missing core', async () => {
+    const cfg = configFile('small.json', { faults: { allocSizeBytes: 256 } });
+    const trace = await record('small.mpt', '--seed', '1', '--config', cfg);
+    const out = join(dir, 'small.vmcore');
+    const r = await vmcore(trace, '-o', out, '--opalcore', join(dir, 'small.opalcore'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^no OPAL core in round 0: .+\n$/);
+    expect(parsedFile(out).prstatus).toBe(1);
+    expect(() => statSync(join(dir, 'small.opalcore'))).toThrow();
+  });
+
   it('a round past the last crash is exit 1 naming the rounds there are', async () => {
     const trace = await record('r.mpt', '--seed', '1');
     const r = await vmcore(trace, '-o', join(dir, 'r.vmcore'), '--round', '3');
