@@ -108,7 +108,7 @@ function crashesArb(config: MachineConfig): fc.Arbitrary<CrashPoint[]> {
     pir: fc.constantFrom(...pirs),
   });
   // Guest-initiated: the machine-code workload traps after N iterations of its loop.
-  const guest = fc.record({ trapAfterIterations: fc.integer({ min: 1, max: 150 }), pir: fc.constantFrom(...pirs) });
+  const guest = fc.record({ trapAfterIterations: fc.integer({ min: 1, max: 40 }), pir: fc.constantFrom(...pirs) });
   const crash: fc.Arbitrary<CrashPoint> = config.workload === 'machine-code' ? fc.oneof({ weight: 3, arbitrary: injected }, { weight: 1, arbitrary: guest }) : injected;
   return fc.array(crash, { minLength: 1, maxLength: 3 });
 }

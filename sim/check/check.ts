@@ -18,6 +18,8 @@ import { scenarioArb } from './arbitrary.js';
 import { describeScenario } from './describe.js';
 
 export const RUNS_PER_ROUND = 25;
+/** Scenario runs one shrink may spend (a scenario costs ~0.05–0.3 s). */
+export const SHRINK_RUNS_MAX = 80;
 
 export interface Shard {
   readonly index: number;
@@ -101,9 +103,13 @@ export function runCheck(o: CheckOptions): CheckReport {
     const target = firstFailure(run(original))!;
     // Shrink keeping the same invariant: replay the failing case and accept only candidates that
     // break that invariant again (a different failure is a different bug).
+    // Shrinking is bounded by a run count, not by time, so the same seed always shrinks the same way:
+    // past the budget every further candidate counts as passing and fast-check settles at once.
     let shrinks = 0;
+    let shrinkRuns = 0;
     const shrunk = fc.check(
       fc.property(arb, (spec) => {
+        if (++shrinkRuns > SHRINK_RUNS_MAX) return true;
         const f = firstFailure(run(spec));
         return f === undefined || f.invariant !== target.invariant;
       }),

@@ -10,6 +10,8 @@ import { inspectCommand } from './commands/inspect.js';
 import { checkCommand } from './commands/check.js';
 import { mutantsCommand } from './commands/mutants.js';
 import { execCommand } from './commands/exec.js';
+import { vmcoreCommand } from './commands/vmcore.js';
+import { reportCommand } from './commands/report.js';
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run one scenario and judge it against every invariant' },
@@ -18,6 +20,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   exec: { run: execCommand, summary: 'run a static ppc64 Linux ELF in user mode (compare with qemu-ppc64le)' },
   replay: { run: replayCommand, summary: 're-run recorded traces and compare them bit for bit' },
   inspect: { run: inspectCommand, summary: 'show a trace as a timeline (or JSON)' },
+  vmcore: { run: vmcoreCommand, summary: "write a round's /proc/vmcore (and OPAL core) as ELF core files" },
+  report: { run: reportCommand, summary: 'write a self-contained HTML report of a trace' },
 };
 
 const USAGE = `usage: mpipl-sim <command> [options]

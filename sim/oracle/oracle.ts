@@ -21,6 +21,8 @@ import type { InvariantId, InvariantResult } from './invariants.js';
 
 /** FADUMP_CRASH_INFO_MAGIC "FADMPSIG" (spec 3.5). */
 const FADMPSIG = 0x4641444d50534947n;
+/** FADUMP_CPU_UNKNOWN: crashing_cpu of a header no crash has written yet (spec 3.5). */
+const FADUMP_CPU_UNKNOWN = 0xffff_ffff;
 /** pt_regs words the comparisons use (spec 4.10). */
 const PT = { nip: 32, msr: 33, ctr: 35, link: 36, xer: 37, ccr: 38 } as const;
 /** Minimal HDAT thread record (QEMU v2: header + 34 entries): smaller areas may legitimately get no CPU data. */
@@ -153,16 +155,32 @@ export class Oracle implements MachineHooks {
     this.current = undefined; // the round is over once the next kernel is up
   }
 
-  /** Registered as Linux leaves it: KERNEL tag set, regions registered, crash-info header initialised. */
+  /**
+   * Registered as Linux leaves it when registration completes: KERNEL tag set, its regions in
+   * MDST/MDDT, and a freshly initialised crash-info header (magic, crashing_cpu still
+   * FADUMP_CPU_UNKNOWN). A stale header from an earlier crash keeps the old PIR there, and a kernel
+   * still re-registering after a release has not put its regions back yet: neither is armed.
+   */
   private fadumpArmed(mem: PhysicalMemory): boolean {
     const md = readMetadata(mem);
     if (md.kernelTag === 0n) return false;
     const endian = this.m.config.kernelEndian;
     const at = physical(md.kernelTag);
     const registered = tryRead(() => read16(mem, at + 6, endian)) ?? 0;
+    if (registered === 0) return false;
     const hdr = tryRead(() => Number(read64(mem, at + 8, endian)));
-    const magic = hdr === undefined ? undefined : tryRead(() => read64(mem, hdr, endian));
-    return registered > 0 && magic === FADMPSIG;
+    if (hdr === undefined) return false;
+    if (tryRead(() => read64(mem, hdr, endian)) !== FADMPSIG || tryRead(() => read32(mem, hdr + 0x0c, endian)) !== FADUMP_CPU_UNKNOWN) return false;
+    const n = Math.min(actCnt(mem, SpirahNtuple.mdumpSrc), actCnt(mem, SpirahNtuple.mdumpDst));
+    const mdst = readTable(mem, SpirahNtuple.mdumpSrc, n);
+    const mddt = readTable(mem, SpirahNtuple.mdumpDst, n);
+    for (let i = 0; i < Math.min(registered, 128); i++) {
+      const src = tryRead(() => read64(mem, at + 0x10 + 24 * i, endian));
+      const dest = tryRead(() => read64(mem, at + 0x10 + 24 * i + 8, endian));
+      if (src === undefined || dest === undefined) return false;
+      if (!mdst.some((e, k) => e.addr === (src | HRMOR_BIT) && mddt[k]?.addr === (dest | HRMOR_BIT))) return false;
+    }
+    return true;
   }
 
   private mpiplBootNow(): boolean {
