@@ -20,7 +20,7 @@ import { scenarioFromFlags } from './run.js';
 import { narrowDivergence, type Narrowed } from '../../bisect/diverge.js';
 import { bisectCrash, DEFAULT_EXTRA_SAMPLES, type CrashBisectResult } from '../../bisect/crash.js';
 import { bisectVersions } from '../../bisect/versions.js';
-import type { SimEvent } from '../../trace/events.js';
+import type { SimEvent, TraceSink } from '../../trace/events.js';
 import { progressBar } from '../progress.js';
 
 const USAGE = 'expected a sub-command: crash, diverge or firmware (bisect crash --seed N --good CYCLE --bad CYCLE | bisect diverge FILE --firmware NAME | bisect firmware FW1 FW2... --trace FILE...)';
@@ -144,7 +144,9 @@ export function divergeFile(file: string, firmware: string, candidate?: ProfileF
 function rerunFactory(h: TraceHeader, name: string, factory: ProfileFactory): { items: TraceItem[] } {
   const spec = { ...scenarioFromHeader(h), firmware: name };
   const items: TraceItem[] = [];
-  const sink = { event: (event: SimEvent): void => void items.push({ type: 'event', event }) };
+  const sink: TraceSink = { event: (event: SimEvent): void => void items.push({ type: 'event', event }) };
+  // A `full` trace holds every retired instruction; the re-run must produce them to compare.
+  if (h.traceLevel === 'full') sink.instruction = (insn): void => void items.push({ type: 'instruction', insn });
   const result = runScenario(spec, { sink, profile: factory(spec), checkpointEveryCycles: CHECKPOINT_EVERY_CYCLES });
   items.push({ type: 'footer', footer: { finalDigest: result.finalDigest, verdict: result.verdict, eventCount: 0, instructionCount: 0 } });
   return { items };
