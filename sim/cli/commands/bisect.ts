@@ -63,19 +63,6 @@ function recordedFactory(h: TraceHeader): ProfileFactory {
   }
 }
 
-/**
- * The power-on event names the firmware profile. That is the run's input, not something the
- * firmware did, so comparing a recording with a re-run under another firmware would always
- * "diverge" at cycle 0 on it: the re-run's power-on event is given the recording's name.
- */
-export function* asIfRecordedFirmware(items: Iterable<TraceItem>, recordedName: string): Generator<TraceItem> {
-  for (const item of items) {
-    if (item.type === 'event' && item.event.kind === 'power-on' && item.event.cycle === 0) {
-      yield { type: 'event', event: { ...item.event, data: { ...item.event.data, firmware: recordedName } } };
-    } else yield item;
-  }
-}
-
 function isCheckpoint(item: TraceItem | undefined): boolean {
   return item?.type === 'event' && item.event.kind === 'checkpoint';
 }
@@ -119,7 +106,7 @@ export function divergeFile(file: string, firmware: string, candidate?: ProfileF
         yield item;
       }
     };
-    const compare = compareStreams(tracked(), asIfRecordedFirmware(items, h.firmware.name));
+    const compare = compareStreams(tracked(), items);
     const base = { file, recordedFirmware: h.firmware.name, firmware };
     if (compare.ok) return { ...base, compare, lastEqualCheckpointCycle: undefined, narrowed: undefined };
     const lastEqual = checkpoints.filter((c) => c.index < compare.index).pop();
@@ -316,7 +303,7 @@ async function bisectCrashCommand(argv: string[], io: CliIo): Promise<number> {
 /**
  * Replay `file` under `firmware` and compare it with the recording: every event, checkpoint and
  * the footer's digest and verdict — but with the power-on event's firmware name taken as the
- * recording's (see asIfRecordedFirmware), so only what the firmware did can make it differ.
+ * recording's (events never name the firmware), so only what the firmware did can make it differ.
  */
 export function compareUnder(file: string, firmware: string): CompareResult {
   const it = readTrace(file);
@@ -325,7 +312,7 @@ export function compareUnder(file: string, firmware: string): CompareResult {
     if (first.done || first.value.type !== 'header') throw new UsageError(`${file}: no header`);
     const h = first.value.header;
     const { items } = rerun(h, firmware);
-    return compareStreams(it, asIfRecordedFirmware(items, h.firmware.name));
+    return compareStreams(it, items);
   } finally {
     it.return();
   }
