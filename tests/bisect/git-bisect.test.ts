@@ -84,4 +84,29 @@ describe.skipIf(!hasGit)('git bisect run with mpipl-sim replay', () => {
     git(repo, 'bisect', 'reset');
     expect(out).toContain(`${culprit} is the first bad commit`);
   }, 300_000);
+
+  it('bisects a firmware plugin by path: the recipe of the README', () => {
+    const plugins = join(dirname(repo), 'plugin-repo');
+    execFileSync('mkdir', ['-p', plugins]);
+    git(plugins, 'init', '-q');
+    const commit = (message: string, files: Record<string, string | Buffer>): string => {
+      for (const [name, content] of Object.entries(files)) writeFileSync(join(plugins, name), content);
+      git(plugins, 'add', '-A');
+      git(plugins, 'commit', '-q', '-m', message);
+      return git(plugins, 'rev-parse', 'HEAD').trim();
+    };
+    const same = "export default ({ reference }) => ({ ...reference, name: 'my-firmware' });\n";
+    const buggy = `export default ({ reference, classes }) => {
+  class H extends classes.ReferenceHostboot { readPairs(p, base) { return super.readPairs(p, base).slice(0, -1); } }
+  return { ...reference, name: 'my-firmware', makeHostboot: () => new H() };
+};\n`;
+    const first = commit('p1: my firmware', { 'my-firmware.mjs': same, 'seed1.mpt': readFileSync(trace) });
+    commit('p2: refactor', { 'my-firmware.mjs': `// tidy\n${same}` });
+    const culprit = commit('p3: faster table walk', { 'my-firmware.mjs': buggy });
+    commit('p4: docs', { NOTES: 'x\n' });
+    git(plugins, 'bisect', 'start', 'HEAD', first);
+    const out = git(plugins, 'bisect', 'run', process.execPath, BIN, 'replay', 'seed1.mpt', '--firmware', './my-firmware.mjs');
+    git(plugins, 'bisect', 'reset');
+    expect(out).toContain(`${culprit} is the first bad commit`);
+  }, 300_000);
 });
