@@ -12,6 +12,9 @@ import { mutantsCommand } from './commands/mutants.js';
 import { execCommand } from './commands/exec.js';
 import { vmcoreCommand } from './commands/vmcore.js';
 import { reportCommand } from './commands/report.js';
+import { bisectCommand } from './commands/bisect.js';
+import { shrinkCommand } from './commands/shrink.js';
+import { sweepCommand } from './commands/sweep.js';
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run one scenario and judge it against every invariant' },
@@ -19,6 +22,9 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   mutants: { run: mutantsCommand, summary: 'score the property suite against every built-in single-bug mutant' },
   exec: { run: execCommand, summary: 'run a static ppc64 Linux ELF in user mode (compare with qemu-ppc64le)' },
   replay: { run: replayCommand, summary: 're-run recorded traces and compare them bit for bit' },
+  bisect: { run: bisectCommand, summary: 'bisect crash | diverge | firmware: the first bad crash cycle, divergent cycle or firmware version' },
+  shrink: { run: shrinkCommand, summary: 'shrink a failing trace to a smaller scenario that breaks the same invariant' },
+  sweep: { run: sweepCommand, summary: 'check one scenario at every crash cycle in a window' },
   inspect: { run: inspectCommand, summary: 'show a trace as a timeline (or JSON)' },
   vmcore: { run: vmcoreCommand, summary: "write a round's /proc/vmcore (and OPAL core) as ELF core files" },
   report: { run: reportCommand, summary: 'write a self-contained HTML report of a trace' },

@@ -180,7 +180,8 @@ export class Machine implements Platform {
   // ------------------------------------------------------------ power, IPL
 
   powerOn(): void {
-    this.emit('machine', 'power-on', { ...configToObject(this.config), seed: this.seed, firmware: this.profile.name, costModel: this.cost.version });
+    // The firmware's name is in the trace header, not in the events: replaying under another firmware compares behaviour only.
+    this.emit('machine', 'power-on', { ...configToObject(this.config), seed: this.seed, costModel: this.cost.version });
     for (const sbe of this.sbes) sbe.attach(this);
     this.ipl('power-on', undefined);
   }
@@ -193,6 +194,9 @@ export class Machine implements Platform {
     if (this.checkpointEveryCycles !== undefined) this.checkpoint();
     this.hooks.onClockStop?.(handoff);
     const result = this.profile.makeHostboot().mpiplIpl(this, handoff, this.profile.images());
+    // A checkpoint after preservation and after the firmware boot splits the long IPL step, so a
+    // bisect sees which firmware stage first left different state behind.
+    if (this.checkpointEveryCycles !== undefined) this.checkpoint();
     this.hooks.afterPreservation?.(result);
     this.ipl('mpipl', result);
   }
@@ -210,6 +214,7 @@ export class Machine implements Platform {
     this.emit('machine', 'ipl', { kind: booted, boot: this.bootCount });
     this.skiboot = this.profile.makeSkiboot();
     this.skiboot.boot(this);
+    if (this.checkpointEveryCycles !== undefined) this.checkpoint();
     this.hooks.afterFirmwareBoot?.(booted);
     this.linux = this.profile.makeLinux();
     const bootPir = this.threads[0]!.pir;
