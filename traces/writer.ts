@@ -36,6 +36,7 @@ import {
   type TraceItem,
 } from './format.js';
 import { InsnEncoder, instructionProblem } from './insn-codec.js';
+import { fsErrorCode, syncDirectory } from './fs-util.js';
 
 export interface TraceWriterOptions {
   /** Events per chunk (default 4096): small enough to stream, large enough that headers are noise. */
@@ -230,7 +231,7 @@ export class TraceWriter implements TraceSink {
     try {
       this.fd = openSync(this.tmpPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o644);
     } catch (err) {
-      throw new UsageError(`cannot write trace ${path}: ${errorCode(err)}`);
+      throw new UsageError(`cannot write trace ${path}: ${fsErrorCode(err)}`);
     }
     this.state = 'open';
     this.guard(() => {
@@ -311,20 +312,4 @@ export class TraceWriter implements TraceSink {
   }
 }
 
-function errorCode(err: unknown): string {
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string') return err.code;
-  return err instanceof Error ? err.message : String(err);
-}
 
-/** Make the rename durable. Some platforms cannot fsync a directory; the rename itself is still atomic. */
-function syncDirectory(dir: string): void {
-  let fd = -1;
-  try {
-    fd = openSync(dir, fsConstants.O_RDONLY);
-    fsyncSync(fd);
-  } catch {
-    // Best effort, see above.
-  } finally {
-    if (fd >= 0) closeSync(fd);
-  }
-}

@@ -22,6 +22,7 @@ import { PAGE_SIZE } from '../mem/physical-memory.js';
 import type { CoreFile } from '../participants/firmware.js';
 import { UsageError } from '../core/errors.js';
 import { hex } from '../core/u64.js';
+import { fsErrorCode, syncDirectory } from '../../traces/fs-util.js';
 
 const EHDR_SIZE = 64;
 const PHDR_SIZE = 56;
@@ -327,7 +328,7 @@ export function writeFileAtomically(path: string, sizeBytes: number, fill: (out:
   try {
     fd = openSync(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o644);
   } catch (err) {
-    throw new UsageError(`cannot write ${path}: ${errorCode(err)}`);
+    throw new UsageError(`cannot write ${path}: ${fsErrorCode(err)}`);
   }
   try {
     fill({
@@ -354,20 +355,4 @@ export function writeFileAtomically(path: string, sizeBytes: number, fill: (out:
   syncDirectory(dirname(path));
 }
 
-function errorCode(err: unknown): string {
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string') return err.code;
-  return err instanceof Error ? err.message : String(err);
-}
 
-/** Make the rename durable where the platform allows fsync on a directory. */
-function syncDirectory(dir: string): void {
-  let fd = -1;
-  try {
-    fd = openSync(dir, fsConstants.O_RDONLY);
-    fsyncSync(fd);
-  } catch {
-    // Best effort: the rename itself is atomic.
-  } finally {
-    if (fd >= 0) closeSync(fd);
-  }
-}

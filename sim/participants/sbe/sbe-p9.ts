@@ -30,7 +30,7 @@ export class SbeP9 implements Sbe {
 
   constructor(
     readonly chip: number,
-    private readonly faults: SbeFaults = {},
+    protected readonly faults: SbeFaults = {},
   ) {}
 
   attach(p: Platform): void {
@@ -116,23 +116,33 @@ export class SbeP9 implements Sbe {
       p.emit('sbe', 'sbe-chipop', { chip: this.chip, command: 'STASH_MPIPL_CONFIG', key: hex(key), value: hex(value), result: 'unknown key, no response' });
       return;
     }
-    this.stash.set(key, value);
+    this.storeStash(p, key, value);
     // Response: request reg0 echoed into response reg4 (primary status bits 48–63 = 0: success).
     this.mbox[4] = reg0;
     this.hostDoorbell |= SbeBits.SBE_HOST_RESPONSE_WAITING;
     p.emit('sbe', 'sbe-chipop', { chip: this.chip, command: 'STASH_MPIPL_CONFIG', key: hex(key), value: hex(value), result: 'stashed' });
   }
 
+  /** Where a stashed value is kept: per chip on real hardware. */
+  protected storeStash(_p: Platform, key: bigint, value: bigint): void {
+    this.stash.set(key, value);
+  }
+
+  /** The skiboot base this SBE hands hostboot at S0. */
+  protected baseForIpl(_p: Platform): bigint | undefined {
+    return this.skibootBase();
+  }
+
   protected writeControl(p: Platform, v: bigint): boolean {
     if (v === SbeBits.SBE_CONTROL_REG_S0) {
       this.hostDoorbell |= SBE_HOST_RESPONSE_MASK;
-      const base = this.skibootBase();
+      const base = this.baseForIpl(p);
       p.emit('sbe', 's0', { chip: this.chip, skibootBase: base === undefined ? 'none' : hex(base) });
       p.requestMpipl({ chip: this.chip, skibootBase: base }, p.cost.s0ToClockStopCycles);
       return true;
     }
     // S1 and anything else: accepted and ignored (QEMU logs S1 only).
-    p.emit('sbe', 'sbe-chipop', { chip: this.chip, command: 'control', value: hex(v), result: 'ignored' });
+    p.emit('sbe', 'sbe-chipop', { chip: this.chip, command: 'control', value: hex(v), result: v === SbeBits.SBE_CONTROL_REG_S1 ? 'S1 (logged only)' : 'ignored' });
     return true;
   }
 }
