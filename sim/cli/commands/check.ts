@@ -108,7 +108,11 @@ export const checkCommand: Command = async (argv: string[], io: CliIo) => {
     interrupted = true;
   };
   process.once('SIGINT', onSigint);
+  const reported = new Set<string>();
   const onFailure = (f: CheckFailure): void => {
+    // Workers dedupe their own failures; across workers one counterexample per invariant is kept.
+    if (reported.has(f.invariant)) return;
+    reported.add(f.invariant);
     let trace: string | null = null;
     if (s.corpus !== undefined) {
       trace = join(s.corpus, corpusName(s.firmware, f));
