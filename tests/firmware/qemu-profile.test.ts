@@ -14,7 +14,7 @@ import { resolveProfile, referenceProfile } from '../../sim/firmware/profiles.js
 import { qemuProfile } from '../../sim/firmware/qemu-profile.js';
 import { MemorySink, type SimEvent } from '../../sim/trace/events.js';
 import { QemuHostboot, QEMU_THREAD_SIZE, qemuChunkCount, DT_SIM_NODE } from '../../sim/participants/hostboot/qemu.js';
-import { qemuMpiplState } from '../../sim/participants/sbe/qemu-sbe.js';
+import { qemuMpiplState } from '../../sim/participants/qemu-state.js';
 import { SkibootModel } from '../../sim/participants/skiboot/skiboot.js';
 import type { FirmwareImages, FirmwareProfile, HostbootResult } from '../../sim/participants/firmware.js';
 import type { IplHandoff, Platform } from '../../sim/participants/platform.js';

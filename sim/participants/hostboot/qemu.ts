@@ -42,7 +42,7 @@ import {
   SkibootMap,
   ThreadHdr,
 } from '../layout.js';
-import { qemuMpiplState, type QemuMpiplState } from '../sbe/qemu-sbe.js';
+import { qemuMpiplState, type QemuMpiplState } from '../qemu-state.js';
 
 /** QEMU constants (spec 3.4). */
 export const QemuMpipl = {

@@ -15,32 +15,7 @@
 import type { Platform } from '../platform.js';
 import { SBE_STASH_KEY_SKIBOOT_BASE } from '../layout.js';
 import { SbeP9 } from './sbe-p9.js';
-
-/** QEMU `MpiplPreservedState` (spec 4.11), our model of it. */
-export interface QemuMpiplState {
-  /** `skiboot_base`: 0 until a stash arrives, then the last value stashed on any chip. */
-  skibootBase: bigint;
-  /** `is_next_boot_mpipl`: set at S0, cleared only when the reset wrote MDRT and CPU state. */
-  isNextBootMpipl: boolean;
-  /** The MDRT image built at S0 (`count × 32` bytes), written to the guest at the reset. */
-  mdrtImage: Uint8Array;
-  /** `proc_area`: the 48-byte processor dump area as read at S0 (then updated by the write). */
-  procArea: Uint8Array;
-  /** One record per vCPU (header + register entries), captured at S0. */
-  cpuStates: Uint8Array[];
-}
-
-const states = new WeakMap<Platform, QemuMpiplState>();
-
-/** The QEMU machine state of this machine (created on first use, as QEMU zero-initialises it). */
-export function qemuMpiplState(p: Platform): QemuMpiplState {
-  let s = states.get(p);
-  if (s === undefined) {
-    s = { skibootBase: 0n, isNextBootMpipl: false, mdrtImage: new Uint8Array(0), procArea: new Uint8Array(0x30), cpuStates: [] };
-    states.set(p, s);
-  }
-  return s;
-}
+import { qemuMpiplState } from '../qemu-state.js';
 
 /** The reference SBE's mailbox and doorbells, with QEMU's machine-wide stash (see above). */
 export class QemuSbe extends SbeP9 {
