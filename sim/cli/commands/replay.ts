@@ -15,6 +15,7 @@ import { readTrace } from '../../../traces/reader.js';
 import { compareStreams, renderDivergence, canonicalItem, type CompareResult } from '../../../traces/replay.js';
 import { rerun } from '../recording.js';
 import { loadFirmware } from '../firmware-loader.js';
+import { progressBar } from '../progress.js';
 
 /** Trace files named on the command line, directories expanded to their `.mpt` files in name order. */
 export function traceFiles(paths: string[]): string[] {
@@ -62,7 +63,13 @@ export const replayCommand: Command = async (argv: string[], io: CliIo) => {
   const files = traceFiles(p.positionals);
   const firmware = stringFlag(p, 'firmware');
   if (firmware !== undefined) await loadFirmware(firmware);
-  const outcomes = files.map((f) => replayFile(f, firmware));
+  const bar = progressBar(io, 'replay', files.length, 'traces');
+  const outcomes = files.map((f, i) => {
+    const o = replayFile(f, firmware);
+    bar.update(i + 1);
+    return o;
+  });
+  bar.stop();
   if (boolFlag(p, 'json')) {
     const doc = outcomes.map((o) => {
       const r = o.result;
