@@ -63,7 +63,7 @@ describe('replay-exact', () => {
         const result = compareStreams(items, replayed);
         expect(result.ok).toBe(true);
       }),
-      { seed: PROPS_SEED + 1, numRuns: 25 },
+      { seed: PROPS_SEED + 1, numRuns: 100 },
     );
   });
 });
