@@ -307,7 +307,14 @@ export class PhysicalMemory {
       const sOff = s & PAGE_MASK;
       const dOff = d & PAGE_MASK;
       if (sOff === 0 && dOff === 0 && sizeBytes - done >= PAGE_SIZE) {
-        const sp = src.dirs[Math.floor(s / PAGE_SIZE) >>> DIR_SHIFT]?.pages[Math.floor(s / PAGE_SIZE) & DIR_MASK];
+        const si = Math.floor(s / PAGE_SIZE);
+        const di = Math.floor(d / PAGE_SIZE);
+        // 16 MiB nobody ever wrote, copied onto 16 MiB nobody ever wrote: nothing to do.
+        if ((si & DIR_MASK) === 0 && (di & DIR_MASK) === 0 && sizeBytes - done >= DIR_ENTRIES * PAGE_SIZE && src.dirs[si >>> DIR_SHIFT] === undefined && this.dirs[di >>> DIR_SHIFT] === undefined) {
+          done += DIR_ENTRIES * PAGE_SIZE;
+          continue;
+        }
+        const sp = src.dirs[si >>> DIR_SHIFT]?.pages[si & DIR_MASK];
         if (sp !== undefined) src.markShared(Math.floor(s / PAGE_SIZE));
         this.sharePage(Math.floor(d / PAGE_SIZE), sp);
         done += PAGE_SIZE;

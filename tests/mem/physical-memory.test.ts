@@ -81,4 +81,16 @@ describe('PhysicalMemory', () => {
     b.write8(0x5000, 1);
     expect(a.digest()).not.toBe(b.digest());
   });
+
+  it('large copies skip untouched 16 MiB directories yet land every touched byte and clear old ones', () => {
+    const MiB = 2 ** 20;
+    const m = new PhysicalMemory(256 * MiB);
+    const touched = [0, 3 * MiB + 5, 17 * MiB + 4095, 40 * MiB, 63 * MiB + 1];
+    touched.forEach((a, i) => m.write8(a, i + 1));
+    m.write8(128 * MiB + 20 * MiB, 0xee); // stale byte in the destination, where the source is zero
+    m.copy(128 * MiB, 0, 64 * MiB);
+    touched.forEach((a, i) => expect(m.read8(128 * MiB + a)).toBe(i + 1));
+    expect(m.read8(128 * MiB + 20 * MiB)).toBe(0);
+    expect(m.firstDifference(128 * MiB, m, 0, 64 * MiB)).toBe(-1);
+  });
 });
