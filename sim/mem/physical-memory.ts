@@ -249,18 +249,24 @@ export class PhysicalMemory {
   // ---------------------------------------------------------------- bulk access
 
   readBytes(address: number, sizeBytes: number): Uint8Array {
-    this.check(address, sizeBytes, false);
     const out = new Uint8Array(sizeBytes);
+    this.readInto(address, out, 0, sizeBytes);
+    return out;
+  }
+
+  /** Copy `sizeBytes` at `address` into `out` at `outOffset` (one copy, no allocation). */
+  readInto(address: number, out: Uint8Array, outOffset: number, sizeBytes: number): void {
+    this.check(address, sizeBytes, false);
     let done = 0;
     while (done < sizeBytes) {
       const a = address + done;
       const off = a & PAGE_MASK;
       const n = Math.min(PAGE_SIZE - off, sizeBytes - done);
-      out.set(this.pageForRead(Math.floor(a / PAGE_SIZE)).subarray(off, off + n), done);
+      out.set(this.pageForRead(Math.floor(a / PAGE_SIZE)).subarray(off, off + n), outOffset + done);
       done += n;
     }
-    return out;
   }
+
 
   writeBytes(address: number, data: Uint8Array): void {
     this.check(address, data.length, true);

@@ -49,7 +49,7 @@ export class OpalCoreFile implements CoreFile {
       if (from >= to) continue;
       const src = s.dest + (from - s.fileOffset);
       const inRamEnd = Math.min(src + (to - from), this.mem.sizeBytes);
-      if (src < inRamEnd) out.set(this.mem.readBytes(src, inRamEnd - src), from - offset);
+      if (src < inRamEnd) this.mem.readInto(src, out, from - offset, inRamEnd - src);
     }
     return out;
   }
