@@ -22,6 +22,7 @@ import { buildOp } from '../isa/decode.js';
 import { disasm } from '../isa/disasm.js';
 import { NIP_HI, NIP_LO, MSR_LO, MSR_LE_LO, hex64 } from '../isa/sem/common.js';
 import { realAddress } from '../isa/sem/load-store.js';
+import { translateRegion, type Block } from './blocks.js';
 
 export interface InterpreterOptions {
   /** `opal-entry-address`: fetching from it returns Step.OPAL_ENTRY without retiring anything. */
@@ -37,7 +38,14 @@ const PAGES_PER_4G = 2 ** (32 - PAGE_SHIFT);
 class DecodedPage {
   readonly ops: (Op | undefined)[] = new Array<Op | undefined>(WORDS_PER_PAGE).fill(undefined);
   valid = true;
+  /** Translated blocks by starting slot (sim/cpu/blocks.ts), for `run`; created on first use. */
+  blocks: (Block | null | undefined)[] | undefined;
+  /** Entries into each slot seen by `run` before its block is translated. */
+  heat: Uint8Array | undefined;
 }
+
+/** Translate a block on its second entry: straight-line code run once is not worth compiling. */
+const BLOCK_HEAT_THRESHOLD = 2;
 
 /** Predecode cache of one PhysicalMemory, for both byte orders. */
 class CodeCache {
@@ -104,6 +112,8 @@ export class Interpreter implements Executor, Cpu {
   private readonly opalHi: number;
   private readonly opalLo: number;
   private readonly onSyscall: InterpreterOptions['onSyscall'];
+  /** The OPAL entry's physical page: `run` steps there instead of using blocks. */
+  private readonly opalPageIndex: number;
   private cache: CodeCache | undefined;
   private pageIndex = -1;
   private pageLe = false;
@@ -120,6 +130,7 @@ export class Interpreter implements Executor, Cpu {
     this.opalHi = opal === undefined ? -1 : Number((opal >> 32n) & 0xffff_ffffn);
     this.opalLo = opal === undefined ? -1 : Number(opal & 0xffff_ffffn);
     this.onSyscall = options.onSyscall;
+    this.opalPageIndex = opal === undefined ? -1 : Number((opal & 0x0fff_ffff_ffff_ffffn) >> BigInt(PAGE_SHIFT));
   }
 
   /** Retire at most one instruction of `t`. */
@@ -203,71 +214,89 @@ export class Interpreter implements Executor, Cpu {
    * Step `t` until something other than a retired instruction happens, `onSyscall` asks to exit,
    * or `maxInstructions` have retired. For `exec` and the bench, which own the whole machine.
    *
-   * Same semantics as calling `step` in a loop, but straight-line code stays in a local page and
-   * slot: only taken branches, page ends and code-page invalidation go back through the fetch
-   * checks of `step`.
+   * Same semantics as calling `step` in a loop (tests/isa checks it for every budget), but hot
+   * code runs as translated blocks (sim/cpu/blocks.ts); `step` handles the rest: cold code, `sc`,
+   * the OPAL entry, the last instructions of the budget, and fetch faults.
    */
   run(t: ThreadState, mem: PhysicalMemory, maxInstructions: number): RunEndCode {
     const stopAt = this.retired + maxInstructions;
     this.exitRequested = false;
+    if (t !== this.thread || mem !== this.mem) this.bind(t, mem);
+    const r = this.r;
     while (this.retired < stopAt) {
-      // Slow path: one full step (fetch checks, OPAL entry, faults).
+      const region = this.blockAt(r);
+      if (region !== undefined) {
+        const before = this.retired;
+        let flow: FlowCode;
+        try {
+          flow = region.fn(this, r, this.page!, stopAt - before);
+        } catch (e) {
+          if (e instanceof TransactionError) return this.storageFault(e);
+          throw e;
+        }
+        if (flow === Flow.TRAP) {
+          const nipHi = r[NIP_HI]!;
+          const nipLo = r[NIP_LO]!;
+          return this.finishStep(flow, this.page!.ops[(nipLo & (PAGE_SIZE - 1)) >>> 2]!, nipHi, nipLo);
+        }
+        if (flow === Flow.FAULT) return Step.FAULT;
+        // Nothing retired: the budget is smaller than the entry block; step the rest.
+        if (this.retired !== before) continue;
+      }
       const outcome = this.step(t, mem);
       if (this.exitRequested) return RunEnd.EXIT;
       if (outcome !== Step.RETIRED) return outcome;
-      const end = this.runStraight(stopAt);
-      if (end !== RunEnd.LIMIT || this.exitRequested) return this.exitRequested ? RunEnd.EXIT : end;
     }
     return RunEnd.LIMIT;
   }
 
   /**
-   * Fast path of `run`: keep executing in the current decoded page while control stays in it
-   * (fall-through and taken branches within the page). Returns LIMIT to hand back to the slow
-   * path (page change, undecoded slot, OPAL entry, exit request) or when the budget is spent;
-   * TRAP/FAULT when a handler raised one.
+   * The translated block at NIP, translating it on its second entry; undefined when `step` must
+   * run the instruction (cold code, a fetch fault, `sc`, or the OPAL entry's page, whose entry
+   * address must be seen at an instruction boundary by `step`).
    */
-  private runStraight(stopAt: number): RunEndCode {
-    const r = this.r;
-    const page = this.page;
-    if (page === undefined) return RunEnd.LIMIT;
-    const ops = page.ops;
+  private blockAt(r: Uint32Array): Block | undefined {
     const nipHi = r[NIP_HI]!;
-    let nipLo = r[NIP_LO]!;
-    // The last step may have branched elsewhere: only continue on the page it left us on.
+    const nipLo = r[NIP_LO]!;
+    const le = (r[MSR_LO]! & MSR_LE_LO) !== 0;
+    // Handlers called from a region read the data byte order here, as `step` sets it.
+    this.le = le;
     const pageIndex = (nipHi & 0x0fff_ffff) * PAGES_PER_4G + (nipLo >>> PAGE_SHIFT);
-    if (pageIndex !== this.pageIndex || ((r[MSR_LO]! & MSR_LE_LO) !== 0) !== this.pageLe) return RunEnd.LIMIT;
-    while (this.retired < stopAt && page.valid && !this.exitRequested) {
-      if (nipLo === this.opalLo && nipHi === this.opalHi) return RunEnd.LIMIT;
-      const op = ops[(nipLo & (PAGE_SIZE - 1)) >>> 2];
-      if (op === undefined) return RunEnd.LIMIT;
-      let flow: FlowCode;
-      try {
-        flow = op.exec(this, op);
-      } catch (e) {
-        if (e instanceof TransactionError) return this.storageFault(e);
-        throw e;
-      }
-      if (flow === Flow.NEXT) {
-        nipLo = (nipLo + 4) >>> 0;
-        r[NIP_LO] = nipLo;
-        this.retired++;
-        if ((nipLo & (PAGE_SIZE - 1)) === 0) {
-          if (nipLo === 0) r[NIP_HI] = nipHi + 1;
-          return RunEnd.LIMIT;
-        }
-        continue;
-      }
-      if (flow === Flow.JUMP) {
-        this.retired++;
-        const targetLo = r[NIP_LO]!;
-        if (r[NIP_HI] !== nipHi || ((targetLo ^ nipLo) & ~(PAGE_SIZE - 1)) !== 0) return RunEnd.LIMIT;
-        nipLo = targetLo;
-        continue;
-      }
-      return this.finishStep(flow, op, nipHi, nipLo);
+    let page = this.page;
+    if (pageIndex !== this.pageIndex || le !== this.pageLe || page === undefined || !page.valid) {
+      if ((pageIndex + 1) * PAGE_SIZE > this.mem.sizeBytes) return undefined;
+      page = this.cache!.page(pageIndex, le);
+      this.page = page;
+      this.pageIndex = pageIndex;
+      this.pageLe = le;
     }
-    return RunEnd.LIMIT;
+    if (pageIndex === this.opalPageIndex) return undefined;
+    const slot = (nipLo & (PAGE_SIZE - 1)) >>> 2;
+    let blocks = page.blocks;
+    if (blocks === undefined) {
+      blocks = new Array<Block | null | undefined>(WORDS_PER_PAGE).fill(undefined);
+      page.blocks = blocks;
+      page.heat = new Uint8Array(WORDS_PER_PAGE);
+    }
+    const b = blocks[slot];
+    if (b !== undefined) return b ?? undefined;
+    const heat = page.heat!;
+    if (++heat[slot]! < BLOCK_HEAT_THRESHOLD) return undefined;
+    const ops = page.ops;
+    const mem = this.mem;
+    const baseLo = (nipLo & ~(PAGE_SIZE - 1)) >>> 0;
+    const opAt = (s: number): Op => {
+      let op = ops[s];
+      if (op === undefined) {
+        const a = realAddress(nipHi, baseLo + 4 * s);
+        op = buildOp(le ? mem.read32LE(a) : mem.read32BE(a));
+        ops[s] = op;
+      }
+      return op;
+    };
+    const made = translateRegion(opAt, slot, baseLo, nipHi, WORDS_PER_PAGE, le) ?? null;
+    blocks[slot] = made;
+    return made ?? undefined;
   }
 
   /** Human description of the last TRAP or FAULT: cause, instruction and address. */
