@@ -15,6 +15,7 @@ import { reportCommand } from './commands/report.js';
 import { bisectCommand } from './commands/bisect.js';
 import { shrinkCommand } from './commands/shrink.js';
 import { sweepCommand } from './commands/sweep.js';
+import { benchCommand } from './commands/bench.js';
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run one scenario and judge it against every invariant' },
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   bisect: { run: bisectCommand, summary: 'bisect crash | diverge | firmware: the first bad crash cycle, divergent cycle or firmware version' },
   shrink: { run: shrinkCommand, summary: 'shrink a failing trace to a smaller scenario that breaks the same invariant' },
   sweep: { run: sweepCommand, summary: 'check one scenario at every crash cycle in a window' },
+  bench: { run: benchCommand, summary: 'measure every performance goal against its baseline in the same run' },
   inspect: { run: inspectCommand, summary: 'show a trace as a timeline (or JSON)' },
   vmcore: { run: vmcoreCommand, summary: "write a round's /proc/vmcore (and OPAL core) as ELF core files" },
   report: { run: reportCommand, summary: 'write a self-contained HTML report of a trace' },
