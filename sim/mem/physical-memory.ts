@@ -449,12 +449,39 @@ export class PhysicalMemory {
   /** Digest of the whole RAM contents: absent pages and all-zero pages digest alike. */
   digest(): Digest {
     const h = new Digester().f64(this.sizeBytes);
-    this.forEachPage((index, page) => {
-      if (isZeroPage(page)) return;
-      h.f64(index).bytes(page);
-    });
+    for (let d = 0; d < this.dirs.length; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined) continue;
+      for (let s = 0; s < DIR_ENTRIES; s++) {
+        const page = dir.pages[s];
+        if (page === undefined) continue;
+        const pd = dir.owned[s] === 1 ? pageDigest(page) : sharedPageDigest(page);
+        if (pd !== ZERO_PAGE_DIGEST) h.f64(d * DIR_ENTRIES + s).text(pd);
+      }
+    }
     return h.done();
   }
+}
+
+/**
+ * Digests of shared pages, by page object. A page that is not owned by any memory is immutable
+ * (every write clones it first), so its digest never changes: checkpoints after a snapshot or a
+ * preservation copy hash only the pages written since.
+ */
+const SHARED_PAGE_DIGESTS = new WeakMap<Uint8Array, Digest>();
+const ZERO_PAGE_DIGEST = 'zero';
+
+function pageDigest(page: Uint8Array): Digest {
+  return isZeroPage(page) ? ZERO_PAGE_DIGEST : new Digester().bytes(page).done();
+}
+
+function sharedPageDigest(page: Uint8Array): Digest {
+  let d = SHARED_PAGE_DIGESTS.get(page);
+  if (d === undefined) {
+    d = pageDigest(page);
+    SHARED_PAGE_DIGESTS.set(page, d);
+  }
+  return d;
 }
 
 /** memcmp through Buffer: an order of magnitude faster than a JS byte loop. */
