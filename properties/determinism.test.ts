@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { scenarioArb } from '../sim/check/arbitrary.js';
 import { runScenario } from '../sim/scenario/run.js';
 import { referenceProfile } from '../sim/firmware/profiles.js';
-import { headerFor, rerun, CHECKPOINT_EVERY_CYCLES } from '../sim/cli/recording.js';
+import { headerFor, recordRun, rerun, CHECKPOINT_EVERY_CYCLES } from '../sim/cli/recording.js';
+import { replayFile } from '../sim/cli/commands/replay.js';
 import { TraceEncoder } from '../traces/writer.js';
 import { readTraceBytes } from '../traces/reader.js';
 import { compareStreams } from '../traces/replay.js';
@@ -63,7 +64,21 @@ describe('replay-exact', () => {
         const result = compareStreams(items, replayed);
         expect(result.ok).toBe(true);
       }),
-      { seed: PROPS_SEED + 1, numRuns: 100 },
+      { seed: PROPS_SEED + 1, numRuns: 200 },
     );
   });
+
+  it('at full level too: every retired instruction replays with its register and memory effects', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpipl-full-'));
+    let n = 0;
+    fc.assert(
+      fc.property(arb, (spec) => {
+        const file = join(dir, `s${n++}.mpt`);
+        recordRun(spec, referenceProfile(spec), file, 'full');
+        const o = replayFile(file, undefined);
+        expect(o.status).toBe('ok');
+      }),
+      { seed: PROPS_SEED + 2, numRuns: 10 },
+    );
+  }, 600_000);
 });
