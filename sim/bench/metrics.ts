@@ -20,6 +20,7 @@ import { PhysicalMemory, PAGE_SIZE } from '../mem/physical-memory.js';
 import { recordRun } from '../cli/recording.js';
 import { sweepPoint } from '../bisect/sweep.js';
 import type { TraceSink } from '../trace/events.js';
+import { hostNowMs } from '../cli/host-clock.js';
 
 export interface Metric {
   readonly value: number | null;
@@ -55,9 +56,9 @@ function median(xs: number[]): number {
 }
 
 function timeMs(f: () => void): number {
-  const t0 = performance.now();
+  const t0 = hostNowMs();
   f();
-  return performance.now() - t0;
+  return hostNowMs() - t0;
 }
 
 function medianMs(reps: number, f: () => void): number {
@@ -133,9 +134,9 @@ export function interpreterMetric(o: BenchOptions): Metric {
 function qemuMedianMs(path: string, reps: number): number | string {
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
+    const t0 = hostNowMs();
     const r = spawnSync('qemu-ppc64le', [path], { stdio: 'ignore' });
-    const ms = performance.now() - t0;
+    const ms = hostNowMs() - t0;
     if (r.error !== undefined) return `cannot run qemu-ppc64le (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
     if (r.status === null) return `qemu-ppc64le died (${r.signal})`;
     times.push(ms);

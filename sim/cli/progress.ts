@@ -4,6 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { CliIo } from './io.js';
+import { hostNowMs } from './host-clock.js';
 
 export interface Progress {
   update(done: number, extra?: string): void;
@@ -25,11 +26,11 @@ export function progressBar(io: CliIo, label: string, total: number, unit: strin
     },
     cliProgress.Presets.shades_classic,
   );
-  const startMs = Date.now();
+  const startMs = hostNowMs();
   bar.start(total, 0, { rate: '0', extra: '' });
   return {
     update: (done, extra = '') => {
-      const seconds = Math.max((Date.now() - startMs) / 1000, 1e-3);
+      const seconds = Math.max((hostNowMs() - startMs) / 1000, 1e-3);
       bar.update(done, { rate: (done / seconds).toFixed(1), extra });
     },
     stop: () => bar.stop(),

@@ -22,6 +22,7 @@ import { bisectCrash, DEFAULT_EXTRA_SAMPLES, type CrashBisectResult } from '../.
 import { bisectVersions } from '../../bisect/versions.js';
 import type { SimEvent, TraceSink } from '../../trace/events.js';
 import { progressBar } from '../progress.js';
+import { hostNowMs } from '../host-clock.js';
 
 const USAGE = 'expected a sub-command: crash, diverge or firmware (bisect crash --seed N --good CYCLE --bad CYCLE | bisect diverge FILE --firmware NAME | bisect firmware FW1 FW2... --trace FILE...)';
 
@@ -223,10 +224,10 @@ async function bisectDivergeCommand(argv: string[], io: CliIo): Promise<number> 
   const firmware = stringFlag(p, 'firmware');
   if (firmware === undefined) throw new UsageError('bisect diverge: --firmware NAME is required');
   const file = p.positionals[0]!;
-  const startMs = Date.now();
+  const startMs = hostNowMs();
   const r = divergeFile(file, firmware);
   if (boolFlag(p, 'json')) io.stdout(`${JSON.stringify(divergeJson(r), null, 2)}\n`);
-  else io.stdout(`${divergeText(r)}(${((Date.now() - startMs) / 1000).toFixed(2)} s)\n`);
+  else io.stdout(`${divergeText(r)}(${((hostNowMs() - startMs) / 1000).toFixed(2)} s)\n`);
   return r.compare.ok ? ExitCode.pass : ExitCode.finding;
 }
 

@@ -20,6 +20,7 @@ import { loadFirmware } from '../firmware-loader.js';
 import { deriveScenario } from '../../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../../machine/config.js';
 import { progressBar } from '../progress.js';
+import { hostNowMs } from '../host-clock.js';
 
 const FLAGS = {
   runs: { type: 'string' },
@@ -74,7 +75,7 @@ function settingsFrom(argv: string[]): { s: CheckSettings; json: boolean } {
   if (workers < 1) throw new UsageError('--workers: at least 1');
   const corpus = stringFlag(p, 'corpus');
   return {
-    s: { seed, firmware, runs, deadlineMs: time === undefined ? undefined : Date.now() + time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus },
+    s: { seed, firmware, runs, deadlineMs: time === undefined ? undefined : hostNowMs() + time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus },
     json: boolFlag(p, 'json'),
   };
 }
@@ -88,7 +89,7 @@ export function checkInProcess(s: CheckSettings, onRun: (n: number) => void, onF
     profileFor: factory,
     runs: s.runs,
     shard: s.shard,
-    shouldStop: () => stop() || (s.deadlineMs !== undefined && Date.now() > s.deadlineMs),
+    shouldStop: () => stop() || (s.deadlineMs !== undefined && hostNowMs() > s.deadlineMs),
     // The default scenario of the seed runs first: most single bugs already show there.
     examples: [deriveScenario(s.seed, DEFAULT_CONFIG, s.firmware)],
     onRun,

@@ -22,6 +22,7 @@ import { compressRanges, renderRange, sweepWindow, type SweepPoint } from '../..
 import type { SweepShare } from '../../bisect/sweep-worker.js';
 import { scenarioFromFlags } from './run.js';
 import { progressBar } from '../progress.js';
+import { hostNowMs } from '../host-clock.js';
 
 const FLAGS = {
   seed: { type: 'string' },
@@ -61,7 +62,7 @@ export const sweepCommand: Command = async (argv: string[], io: CliIo) => {
   const workers = Math.min(workersAsked ?? availableParallelism(), cycles, path === undefined ? 1 : 256);
 
   const bar = progressBar(io, 'sweep', cycles, 'cycles');
-  const startMs = Date.now();
+  const startMs = hostNowMs();
   let failing: SweepPoint[];
   try {
     if (workers <= 1 || path === undefined) {
@@ -73,7 +74,7 @@ export const sweepCommand: Command = async (argv: string[], io: CliIo) => {
   } finally {
     bar.stop();
   }
-  const seconds = Math.max((Date.now() - startMs) / 1000, 1e-3);
+  const seconds = Math.max((hostNowMs() - startMs) / 1000, 1e-3);
   const ranges = compressRanges(failing);
   const rate = cycles / seconds;
   if (boolFlag(p, 'json')) {
