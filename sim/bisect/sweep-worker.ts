@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { resolveProfile } from '../firmware/profiles.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
-import { sweepPoint } from './sweep.js';
+import { sweepPoints } from './sweep.js';
 
 export interface SweepShare {
   readonly spec: ScenarioSpec;
@@ -19,8 +19,9 @@ export interface SweepShare {
 const share = workerData as SweepShare;
 const factory = resolveProfile(share.spec.firmware);
 let done = 0;
-for (let c = share.from + share.offset; c <= share.to; c += share.stride) {
-  const p = sweepPoint(share.spec, factory, c);
+const cycles: number[] = [];
+for (let c = share.from + share.offset; c <= share.to; c += share.stride) cycles.push(c);
+for (const p of sweepPoints(share.spec, factory, cycles)) {
   done++;
   parentPort!.postMessage({ type: 'point', done, point: p.failing.length > 0 ? p : null });
 }

@@ -4,11 +4,25 @@
  */
 import { assert } from '../core/errors.js';
 
+/**
+ * A scheduled action is either a closure, or a method call described as data (`owner[method](...args)`).
+ * Only the second kind survives a fork of the machine: its owner and arguments can be mapped to the
+ * fork's copies, where a closure would keep calling the original objects.
+ */
+export interface ScheduledCall {
+  readonly owner: object;
+  readonly method: string;
+  readonly args: readonly unknown[];
+  /** The machine's boot epoch when scheduled: a call from an earlier boot is dropped. */
+  readonly epoch: number;
+}
+
 export interface Scheduled {
   readonly cycle: number;
   readonly seq: number;
   readonly label: string;
-  readonly action: () => void;
+  readonly action?: () => void;
+  readonly call?: ScheduledCall;
 }
 
 /** Put a limit on everything: a runaway model that schedules forever is a simulator bug. */
@@ -23,8 +37,43 @@ export class EventQueue {
   }
 
   push(cycle: number, label: string, action: () => void): void {
+    this.insert({ cycle, seq: this.nextSeq++, label, action });
+  }
+
+  pushCall(cycle: number, label: string, call: ScheduledCall): void {
+    this.insert({ cycle, seq: this.nextSeq++, label, call });
+  }
+
+  /** Every pending entry (heap order), for forking. */
+  pending(): readonly Scheduled[] {
+    return this.heap;
+  }
+
+  /** A queue holding `entries` with the same sequence counter (a fork's queue). */
+  static restored(entries: readonly Scheduled[], nextSeq: number): EventQueue {
+    const q = new EventQueue();
+    q.heap = [...entries];
+    q.nextSeq = nextSeq;
+    return q;
+  }
+
+  /** Change the cycle of the first entry `match` accepts (its sequence number, and so its order among same-cycle entries, is kept). */
+  retarget(match: (e: Scheduled) => boolean, cycle: number): boolean {
+    const i = this.heap.findIndex(match);
+    if (i < 0) return false;
+    const e = this.heap[i]!;
+    this.heap.splice(i, 1);
+    this.heap.sort(compare);
+    this.insert({ ...e, cycle });
+    return true;
+  }
+
+  get sequence(): number {
+    return this.nextSeq;
+  }
+
+  private insert(item: Scheduled): void {
     assert(this.heap.length < EVENT_QUEUE_MAX, `event queue exceeds ${EVENT_QUEUE_MAX} entries`);
-    const item = { cycle, seq: this.nextSeq++, label, action };
     const h = this.heap;
     h.push(item);
     let i = h.length - 1;
@@ -65,6 +114,10 @@ export class EventQueue {
   clear(): void {
     this.heap = [];
   }
+}
+
+function compare(a: Scheduled, b: Scheduled): number {
+  return a.cycle - b.cycle || a.seq - b.seq;
 }
 
 function before(a: Scheduled, b: Scheduled): boolean {

@@ -13,7 +13,8 @@ import { Step, type Executor, type InstructionObserver } from '../cpu/executor.j
 import { XscomBus } from './xscom.js';
 import { DeviceTree, readU64s } from './device-tree.js';
 import { Topology } from './topology.js';
-import { EventQueue } from './event-queue.js';
+import { EventQueue, type Scheduled } from './event-queue.js';
+import { cloneGraph, ForkError } from './fork.js';
 import { DEFAULT_COST_MODEL, type CostModel } from './cost-model.js';
 import { configToObject, type MachineConfig } from './config.js';
 import { Prng } from '../core/prng.js';
@@ -25,6 +26,9 @@ import type { IplHandoff, Platform } from '../participants/platform.js';
 import type { CrashCause, FirmwareProfile, HostbootResult, LinuxKernel, Sbe, Skiboot } from '../participants/firmware.js';
 import { OPAL_TOKEN_NAMES, rcName } from '../participants/opal-api.js';
 import { DT_OPAL_NODE } from '../participants/layout.js';
+
+/** Calls the machine schedules for itself (clock stop, reboot) run whatever the boot epoch. */
+const ANY_EPOCH = -1;
 
 /** Observation points of the harness. The oracle snapshots the machine itself in these. */
 export interface MachineHooks {
@@ -38,12 +42,15 @@ export interface MachineHooks {
   afterFirmwareBoot?(kind: IplKind): void;
   /** Linux has booted and run its boot-time work (registration scheduled, or the dump processed). */
   afterLinuxBoot?(kind: IplKind, linux: LinuxKernel): void;
+  /** The executor a thread runs for this boot (the kernel starting its workload on it). */
+  makeExecutor?(m: Machine, pir: number): Executor;
+  /** A fresh executor for a forked machine's thread, continuing where the thread is (no register set-up). */
+  forkExecutor?(m: Machine, pir: number): Executor;
 }
 
 export type IplKind = 'power-on' | 'normal' | 'mpipl';
 
-/** Makes the executor that runs on a thread for a boot (workloads are per boot). */
-export type ExecutorFactory = (m: Machine, pir: number) => Executor;
+export { ForkError } from './fork.js';
 
 export class Machine implements Platform {
   readonly topology: Topology;
@@ -69,7 +76,6 @@ export class Machine implements Platform {
   bootCount = 0;
   lastIpl: IplKind = 'power-on';
   hooks: MachineHooks = {};
-  executorFactory: ExecutorFactory | undefined;
   /** When set (recording or replaying), a `checkpoint` event with the machine digest this often. */
   checkpointEveryCycles: number | undefined;
   private nextCheckpointCycle = 0;
@@ -149,6 +155,12 @@ export class Machine implements Platform {
     });
   }
 
+  scheduleCall(delayCycles: number, label: string, owner: object, method: string, ...args: unknown[]): void {
+    assert(Number.isSafeInteger(delayCycles) && delayCycles >= 0, `schedule delay ${delayCycles}`);
+    assert(typeof (owner as Record<string, unknown>)[method] === 'function', `scheduleCall: no method ${method}`);
+    this.queue.pushCall(this.currentCycle + delayCycles, label, { owner, method, args, epoch: this.bootEpoch });
+  }
+
   advance(cycles: number): void {
     assert(Number.isSafeInteger(cycles) && cycles >= 0, `advance ${cycles}`);
     this.currentCycle += cycles;
@@ -163,14 +175,14 @@ export class Machine implements Platform {
   requestMpipl(handoff: IplHandoff, delayCycles: number): void {
     if (this.mpiplPending || this.rebootPending) return;
     this.mpiplPending = true;
-    this.queue.push(this.currentCycle + delayCycles, 'clock stop', () => this.mpiplSequence(handoff));
+    this.queue.pushCall(this.currentCycle + delayCycles, 'clock stop', { owner: this, method: 'mpiplSequence', args: [handoff], epoch: ANY_EPOCH });
   }
 
   requestNormalReboot(reason: string): void {
     if (this.mpiplPending || this.rebootPending) return;
     this.rebootPending = true;
     this.emit('machine', 'ipl', { kind: 'normal', reason, phase: 'requested' });
-    this.queue.push(this.currentCycle + 1, 'normal reboot', () => this.ipl('normal', undefined));
+    this.queue.pushCall(this.currentCycle + 1, 'normal reboot', { owner: this, method: 'ipl', args: ['normal', undefined], epoch: ANY_EPOCH });
   }
 
   goingDown(): boolean {
@@ -238,10 +250,9 @@ export class Machine implements Platform {
 
   /** Start the boot's workload on every thread (the kernel has brought all CPUs online). */
   startWorkloads(): void {
-    const factory = this.executorFactory;
-    if (factory === undefined) return;
+    if (this.hooks.makeExecutor === undefined) return;
     this.threads.forEach((t, i) => {
-      this.executors[i] = factory(this, t.pir);
+      this.executors[i] = this.hooks.makeExecutor!(this, t.pir);
       t.run = 'running';
     });
   }
@@ -266,7 +277,7 @@ export class Machine implements Platform {
   runUntil(cycleLimit: number, stop: () => boolean = () => false): void {
     while (this.currentCycle < cycleLimit && !stop()) {
       while (this.queue.peekCycle() <= this.currentCycle) {
-        this.queue.pop()!.action();
+        this.fire(this.queue.pop()!);
         if (stop()) return;
       }
       if (!this.anyRunning()) {
@@ -289,6 +300,13 @@ export class Machine implements Platform {
     if (this.checkpointEveryCycles !== undefined) {
       this.nextCheckpointCycle = (Math.floor(this.currentCycle / this.checkpointEveryCycles) + 1) * this.checkpointEveryCycles;
     }
+  }
+
+  private fire(e: Scheduled): void {
+    if (e.action !== undefined) return e.action();
+    const c = e.call!;
+    if (c.epoch !== ANY_EPOCH && c.epoch !== this.bootEpoch) return;
+    (c.owner as Record<string, (...a: unknown[]) => void>)[c.method]!(...c.args);
   }
 
   private anyRunning(): boolean {
@@ -337,6 +355,48 @@ export class Machine implements Platform {
     const cause: CrashCause = outcome === Step.TRAP ? 'guest-trap' : 'guest-fault';
     this.emit('cpu', 'interrupt', { pir: t.pir, kind: outcome === Step.TRAP ? 'program (trap)' : 'program', nip: hex(t.get(Slot.NIP)), detail: ex.lastFault?.() ?? '' });
     this.crash(t.pir, cause);
+  }
+
+  // ------------------------------------------------------------ snapshot forking
+
+  /**
+   * A copy of the whole machine at this point — memory (copy-on-write, so this costs one
+   * directory copy), threads, device tree, participants, the harness in `hooks`, the queued work —
+   * that runs on independently and deterministically, reporting to `sink`. Sweeps and bisects fork
+   * a running machine instead of re-running its prefix. Refused (ForkError) while a closure is
+   * queued or a participant is a proxy: those cannot be rebound to the copy.
+   */
+  fork(sink: TraceSink): Machine {
+    for (const e of this.queue.pending()) {
+      if (e.action !== undefined) throw new ForkError(`cannot fork: "${e.label}" is queued as a closure`);
+    }
+    const memo = new Map<unknown, unknown>();
+    const f = Object.create(Machine.prototype) as Machine;
+    memo.set(this, f);
+    memo.set(this.mem, this.mem.snapshot());
+    memo.set(this.sink, sink);
+    const xscom = new XscomBus();
+    memo.set(this.xscom, xscom);
+    const copy = f as unknown as Record<string, unknown>;
+    for (const key of Object.keys(this)) {
+      if (key === 'executors') continue;
+      copy[key] = cloneGraph((this as unknown as Record<string, unknown>)[key], memo, `machine.${key}`);
+    }
+    // Closures over the machine are rebuilt for the copy, devices re-attached to its XSCOM.
+    xscom.observer = (chip, address, write, value, ok) =>
+      f.emit('machine', write ? 'xscom-write' : 'xscom-read', { chip, address: hex(address), value: value === undefined ? 'error' : hex(value), ok });
+    f.dt.onChange = (path, name, value) => f.emit('machine', 'dt-prop', { path, name, value: value === undefined ? '(removed)' : describeProp(value) });
+    this.sbes.forEach((sbe, i) => f.sbes[i]!.adoptFork?.(this, f, sbe));
+    for (const sbe of f.sbes) sbe.attach(f);
+    (f as unknown as { executors: (Executor | undefined)[] }).executors = this.executors.map((ex, i) =>
+      ex === undefined ? undefined : (f.hooks.forkExecutor?.(f, f.threads[i]!.pir) ?? ex),
+    );
+    return f;
+  }
+
+  /** Move the queued call `owner.method` to `cycle`, keeping its place among same-cycle actions. */
+  retargetCall(owner: object, method: string, cycle: number): boolean {
+    return this.queue.retarget((e) => e.call?.owner === owner && e.call.method === method, cycle);
   }
 
   // ------------------------------------------------------------ observation

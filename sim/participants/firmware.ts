@@ -8,6 +8,11 @@ import type { IplHandoff, Platform } from './platform.js';
 export interface Sbe {
   readonly chip: number;
   attach(p: Platform): void;
+  /**
+   * Called on the copy when the machine forks, before `attach(to)`: carry over state the SBE keeps
+   * outside itself (keyed by platform). `original` is the SBE this one was copied from.
+   */
+  adoptFork?(from: Platform, to: Platform, original: Sbe): void;
 }
 
 export interface HostbootResult {

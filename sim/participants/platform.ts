@@ -44,8 +44,16 @@ export interface Platform {
    */
   opalCall(callerPir: number, token: number, args: readonly bigint[]): bigint;
 
-  /** Run `action` `delayCycles` from now (events at one cycle run in scheduling order). */
+  /**
+   * Run `action` `delayCycles` from now (events at one cycle run in scheduling order). A pending
+   * closure makes the machine unforkable; prefer `scheduleCall`.
+   */
   schedule(delayCycles: number, label: string, action: () => void): void;
+  /**
+   * Call `owner[method](...args)` `delayCycles` from now, unless the machine has rebooted since.
+   * Described as data, so a fork of the machine calls its own copy of `owner` (snapshot forking).
+   */
+  scheduleCall(delayCycles: number, label: string, owner: object, method: string, ...args: unknown[]): void;
   /** Firmware work while no thread runs (IPL phases): move the clock forward. */
   advance(cycles: number): void;
   /** Keep a thread from retiring instructions for this many cycles (it is inside firmware or the kernel). */

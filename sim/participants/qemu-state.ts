@@ -31,3 +31,10 @@ export function qemuMpiplState(p: Platform): QemuMpiplState {
   return s;
 }
 
+
+/** A forked machine continues with a copy of the original's QEMU state. */
+export function forkQemuMpiplState(from: Platform, to: Platform): void {
+  if (states.has(to)) return;
+  const s = qemuMpiplState(from);
+  states.set(to, { ...s, mdrtImage: s.mdrtImage.slice(), procArea: s.procArea.slice(), cpuStates: s.cpuStates.map((c) => c.slice()) });
+}

@@ -4,12 +4,14 @@
  * the kernel at the planned cycle and writes release_mem) and gives each kernel its workloads.
  */
 import { Machine } from '../machine/machine.js';
-import type { IplKind } from '../machine/machine.js';
+import type { IplKind, MachineHooks } from '../machine/machine.js';
+import type { IplHandoff } from '../participants/platform.js';
+import { Interpreter } from '../cpu/interpreter.js';
 import type { TraceSink } from '../trace/events.js';
 import { Oracle } from '../oracle/oracle.js';
 import type { InvariantResult } from '../oracle/invariants.js';
 import { registerView, type RegisterView } from '../cpu/state.js';
-import type { CaptureOutput, FirmwareProfile, LinuxKernel } from '../participants/firmware.js';
+import type { CaptureOutput, CrashCause, FirmwareProfile, HostbootResult, LinuxKernel } from '../participants/firmware.js';
 import type { PhysicalMemory } from '../mem/physical-memory.js';
 import type { ThreadSnapshot } from '../cpu/state.js';
 import { SCRATCH_SIZE_BYTES, scratchArea, tampersKernelRanges, type OpalOp, type ScenarioSpec, type TableWrite } from './scenario.js';
@@ -111,7 +113,171 @@ export interface RunOptions {
   readonly onStop?: (m: Machine) => void;
 }
 
-export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
+/**
+ * The harness: user space and the platform around the participants. It crashes the kernel at the
+ * planned point, gives each kernel its workloads, makes the scenario's extra OPAL calls and raw
+ * table writes, releases captured dumps, and feeds the oracle. Its state is plain fields and its
+ * scheduled work is method calls, so a fork of the machine carries a copy of it (Machine.fork).
+ */
+/** Far enough that a held crash never fires in a base run. */
+const HELD_CRASH_DELAY_CYCLES = 2 ** 50;
+
+export class ScenarioHarness implements MachineHooks {
+  bootIndex = -1;
+  crashesDone = 0;
+  finished = false;
+  readonly crashCycles: { cycle: number; pir: number; cause: string }[] = [];
+  codeWorkload: MachineCodeWorkload | undefined;
+  /**
+   * When set, planned crashes are queued for the far future instead of their cycle (a sweep's
+   * base run); a fork moves its crash to the cycle it checks (Machine.retargetCall), keeping the
+   * crash's place among the actions of that cycle exactly as a run planned at that cycle has it.
+   */
+  holdCrashes = false;
+
+  constructor(
+    readonly m: Machine,
+    readonly spec: ScenarioSpec,
+    readonly oracle: Oracle,
+    readonly opts: RunOptions,
+  ) {}
+
+  onPanic(pir: number, cause: CrashCause): void {
+    this.crashCycles.push({ cycle: this.m.cycle(), pir, cause });
+    this.oracle.onPanic(pir, cause);
+  }
+
+  onClockStop(h: IplHandoff): void {
+    this.oracle.onClockStop(h);
+  }
+
+  afterPreservation(r: HostbootResult): void {
+    this.oracle.afterPreservation(r);
+  }
+
+  afterFirmwareBoot(kind: IplKind): void {
+    this.oracle.afterFirmwareBoot(kind);
+    const scratch = scratchArea(this.m.config.ramSizeBytes);
+    this.m.dt.set(`${DT_RESERVED}/mpipl-sim,scratch`, 'reg', propU64s([BigInt(scratch.start), BigInt(scratch.sizeBytes)]));
+  }
+
+  makeExecutor(m: Machine, pir: number): Executor {
+    const i = m.threads.findIndex((t) => t.pir === pir);
+    if (this.codeWorkload !== undefined) return startMachineCodeThread(m, pir, arenaFor(m, i), this.codeWorkload);
+    return (this.opts.workload ?? syntheticWorkload)(m, pir, arenaFor(m, i));
+  }
+
+  forkExecutor(m: Machine): Executor {
+    return this.codeWorkload !== undefined ? new Interpreter({ opalEntryAddress: m.opalEntryAddress() }) : new SyntheticWorkload();
+  }
+
+  afterLinuxBoot(kind: IplKind, linux: LinuxKernel): void {
+    const { m, spec, opts, oracle } = this;
+    const round = oracle.rounds[oracle.rounds.length - 1];
+    if (linux.capture !== undefined && round !== undefined && opts.onCapture !== undefined) {
+      opts.onCapture({ machine: m, round: round.index, capture: linux.capture, clockStop: round.clockStop, panic: round.panic });
+    }
+    oracle.afterLinuxBoot(kind, linux);
+    this.bootIndex++;
+    const plan = spec.crashes[this.bootIndex];
+    if (spec.config.workload === 'machine-code' && opts.workload === undefined) {
+      const image = workloadImageFor(spec);
+      loadWorkloadImage(m, image);
+      const traps = new Map<number, number>();
+      if (plan?.trapAfterIterations !== undefined) traps.set(plan.pir, plan.trapAfterIterations);
+      this.codeWorkload = { image, trapAfterIterations: traps };
+    }
+    m.startWorkloads();
+    const captured = linux.capture !== undefined;
+    for (const op of spec.ops) if (op.boot === this.bootIndex) m.scheduleCall(op.afterBootCycles, `harness ${op.call}`, this, 'opalOp', op);
+    for (const w of spec.tableWrites) if (w.boot === this.bootIndex) m.scheduleCall(w.afterBootCycles, `harness ${w.table} write`, this, 'tableWrite', w);
+    if (captured) m.scheduleCall(spec.releaseAfterCycles, 'user space: release_mem', this, 'release');
+    if (plan === undefined) {
+      // No more crashes: let the last kernel run a little (and release its dump), then stop.
+      m.scheduleCall(spec.releaseAfterCycles * 2, 'end of scenario', this, 'finish');
+      return;
+    }
+    if (plan.trapAfterIterations !== undefined) {
+      this.crashesDone++; // the guest crashes itself: its trap enters the panic path
+      return;
+    }
+    const label = `crash PIR ${hex(plan.pir)}`;
+    if (this.holdCrashes) return m.scheduleCall(HELD_CRASH_DELAY_CYCLES, label, this, 'crashNow', plan.pir);
+    if (plan.atCycle !== undefined) m.scheduleCall(Math.max(0, plan.atCycle - m.cycle()), label, this, 'crashNow', plan.pir);
+    else m.scheduleCall((captured ? spec.releaseAfterCycles : 0) + (plan.afterBootCycles ?? 0), label, this, 'crashNow', plan.pir);
+  }
+
+  /**
+   * In a fork of a base run (holdCrashes): move the held crash to `cycle` — or to now, if that has
+   * passed, exactly as a run planned at `cycle` would have queued it. False if none is held.
+   */
+  releaseHeldCrash(cycle: number): boolean {
+    this.holdCrashes = false;
+    return this.m.retargetCall(this, 'crashNow', Math.max(cycle, this.m.cycle()));
+  }
+
+  crashNow(pir: number): void {
+    this.crashesDone++;
+    this.m.crash(pir, 'injected');
+  }
+
+  release(): void {
+    this.m.linux?.release(this.m);
+  }
+
+  finish(): void {
+    this.finished = true;
+  }
+
+  opalOp(op: OpalOp): void {
+    harnessOpalCall(this.m, op);
+  }
+
+  tableWrite(w: TableWrite): void {
+    harnessTableWrite(this.m, w);
+  }
+
+  /** Run to the end (or the options' stop) and build the result. */
+  complete(): RunResult {
+    const { m, spec, opts, oracle } = this;
+    const limit = Math.min(spec.maxCycles, opts.stopAtCycle ?? Infinity);
+    m.runUntil(limit, () => this.finished);
+    opts.onStop?.(m);
+    const stoppedEarly = opts.stopAtCycle !== undefined && !this.finished;
+    const note = this.finished || stoppedEarly ? undefined : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - this.crashesDone} crash(es) not reached`;
+    const crashes: CrashReport[] = oracle.rounds.map((round, i) => {
+      const panic = round.panic;
+      const snap = panic?.threads.find((t) => t.pir === panic.pir) ?? round.clockStop?.threads[0];
+      return {
+        cycle: panic?.cycle ?? round.clockStop?.cycle ?? 0,
+        pir: panic?.pir ?? -1,
+        cause: panic?.cause ?? this.crashCycles[i]?.cause ?? 'firmware',
+        clockStopCycle: round.clockStop?.cycle,
+        registers: registerView(snap ?? m.threads[0]!.snapshot()),
+        mdrt: round.mdrt,
+        mpiplBoot: round.mpiplBoot,
+      };
+    });
+    const verdict = oracle.ok && note === undefined ? 'pass' : 'fail';
+    if (opts.checkpointEveryCycles !== undefined) m.checkpoint();
+    let digest: string | undefined;
+    return {
+      verdict,
+      spec,
+      crashes,
+      invariants: oracle.results,
+      finalCycle: m.cycle(),
+      get finalDigest(): string {
+        digest ??= m.digest();
+        return digest;
+      },
+      note,
+    };
+  }
+}
+
+/** Build the machine, its oracle and harness for a scenario, powered on. */
+export function startScenario(spec: ScenarioSpec, opts: RunOptions): ScenarioHarness {
   const m = new Machine(spec.config, opts.profile, spec.seed, opts.sink);
   m.checkpointEveryCycles = opts.checkpointEveryCycles;
   const oracle = new Oracle(m, {
@@ -120,105 +286,15 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
     judgeVmcore: !tampersKernelRanges(spec),
     faults: spec.faults,
   });
-  const workload = opts.workload ?? syntheticWorkload;
-  let bootIndex = -1;
-  let crashesDone = 0;
-  let finished = false;
-  const crashCycles: { cycle: number; pir: number; cause: string }[] = [];
+  const harness = new ScenarioHarness(m, spec, oracle, opts);
+  m.hooks = harness;
+  return harness;
+}
 
-  let codeWorkload: MachineCodeWorkload | undefined;
-  m.executorFactory = (machine, pir) => {
-    const i = machine.threads.findIndex((t) => t.pir === pir);
-    if (codeWorkload !== undefined) return startMachineCodeThread(machine, pir, arenaFor(machine, i), codeWorkload);
-    return workload(machine, pir, arenaFor(machine, i));
-  };
-  m.hooks = {
-    onPanic: (pir, cause) => {
-      crashCycles.push({ cycle: m.cycle(), pir, cause });
-      oracle.onPanic(pir, cause);
-    },
-    onClockStop: (h) => oracle.onClockStop(h),
-    afterPreservation: (r) => oracle.afterPreservation(r),
-    afterFirmwareBoot: (k) => {
-      oracle.afterFirmwareBoot(k);
-      const scratch = scratchArea(m.config.ramSizeBytes);
-      m.dt.set(`${DT_RESERVED}/mpipl-sim,scratch`, 'reg', propU64s([BigInt(scratch.start), BigInt(scratch.sizeBytes)]));
-    },
-    afterLinuxBoot: (kind: IplKind, linux: LinuxKernel) => {
-      const round = oracle.rounds[oracle.rounds.length - 1];
-      if (linux.capture !== undefined && round !== undefined && opts.onCapture !== undefined) {
-        opts.onCapture({ machine: m, round: round.index, capture: linux.capture, clockStop: round.clockStop, panic: round.panic });
-      }
-      oracle.afterLinuxBoot(kind, linux);
-      bootIndex++;
-      const plan = spec.crashes[bootIndex];
-      if (spec.config.workload === 'machine-code' && opts.workload === undefined) {
-        const image = workloadImageFor(spec);
-        loadWorkloadImage(m, image);
-        const traps = new Map<number, number>();
-        if (plan?.trapAfterIterations !== undefined) traps.set(plan.pir, plan.trapAfterIterations);
-        codeWorkload = { image, trapAfterIterations: traps };
-      }
-      m.startWorkloads();
-      const captured = linux.capture !== undefined;
-      for (const op of spec.ops) if (op.boot === bootIndex) m.schedule(op.afterBootCycles, `harness ${op.call}`, () => harnessOpalCall(m, op));
-      for (const w of spec.tableWrites) if (w.boot === bootIndex) m.schedule(w.afterBootCycles, `harness ${w.table} write`, () => harnessTableWrite(m, w));
-      if (captured) m.schedule(spec.releaseAfterCycles, 'user space: release_mem', () => linux.release(m));
-      if (plan === undefined) {
-        // No more crashes: let the last kernel run a little (and release its dump), then stop.
-        m.schedule(spec.releaseAfterCycles * 2, 'end of scenario', () => {
-          finished = true;
-        });
-        return;
-      }
-      if (plan.trapAfterIterations !== undefined) {
-        crashesDone++; // the guest crashes itself: its trap enters the panic path
-        return;
-      }
-      const fire = (): void => {
-        crashesDone++;
-        m.crash(plan.pir, 'injected');
-      };
-      if (plan.atCycle !== undefined) m.schedule(Math.max(0, plan.atCycle - m.cycle()), `crash PIR ${hex(plan.pir)}`, fire);
-      else m.schedule((captured ? spec.releaseAfterCycles : 0) + (plan.afterBootCycles ?? 0), `crash PIR ${hex(plan.pir)}`, fire);
-    },
-  };
-
-  m.powerOn();
-  const limit = Math.min(spec.maxCycles, opts.stopAtCycle ?? Infinity);
-  m.runUntil(limit, () => finished);
-  opts.onStop?.(m);
-  const stoppedEarly = opts.stopAtCycle !== undefined && !finished;
-  const note = finished || stoppedEarly ? undefined : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - crashesDone} crash(es) not reached`;
-
-  const crashes: CrashReport[] = oracle.rounds.map((round, i) => {
-    const panic = round.panic;
-    const snap = panic?.threads.find((t) => t.pir === panic.pir) ?? round.clockStop?.threads[0];
-    return {
-      cycle: panic?.cycle ?? round.clockStop?.cycle ?? 0,
-      pir: panic?.pir ?? -1,
-      cause: panic?.cause ?? crashCycles[i]?.cause ?? 'firmware',
-      clockStopCycle: round.clockStop?.cycle,
-      registers: registerView(snap ?? m.threads[0]!.snapshot()),
-      mdrt: round.mdrt,
-      mpiplBoot: round.mpiplBoot,
-    };
-  });
-  const verdict = oracle.ok && note === undefined ? 'pass' : 'fail';
-  if (opts.checkpointEveryCycles !== undefined) m.checkpoint();
-  let digest: string | undefined;
-  return {
-    verdict,
-    spec,
-    crashes,
-    invariants: oracle.results,
-    finalCycle: m.cycle(),
-    get finalDigest(): string {
-      digest ??= m.digest();
-      return digest;
-    },
-    note,
-  };
+export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
+  const harness = startScenario(spec, opts);
+  harness.m.powerOn();
+  return harness.complete();
 }
 
 const OP_TOKENS: Record<OpalOp['call'], [number, bigint | undefined]> = {

@@ -143,6 +143,9 @@ export class FakePlatform implements Platform {
   schedule(delayCycles: number, label: string, action: () => void): void {
     this.queue.push({ at: this.now + delayCycles, seq: this.seq++, label, action });
   }
+  scheduleCall(delayCycles: number, label: string, owner: object, method: string, ...args: unknown[]): void {
+    this.schedule(delayCycles, label, () => (owner as Record<string, (...a: unknown[]) => void>)[method]!(...args));
+  }
   advance(cycles: number): void {
     this.now += cycles;
   }

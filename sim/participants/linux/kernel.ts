@@ -140,7 +140,7 @@ export class LinuxKernelModel implements LinuxKernel {
     this.log(p, 'info', `Reserved ${hex(plan.conf.reserveDumpAreaSize)} bytes at ${hex(plan.conf.reserveDumpAreaStart)} (boot_mem_top ${hex(plan.conf.bootMemTop)}) for firmware-assisted dump`);
     this.regStep = 'tag-kernel';
     this.regIndex = 0;
-    p.schedule(delayCycles, 'linux: fadump registration', () => this.registrationStep(p));
+    p.scheduleCall(delayCycles, 'linux: fadump registration', this, 'registrationStep', p);
   }
 
   private registrationStep(p: Platform): void {
@@ -195,7 +195,7 @@ export class LinuxKernelModel implements LinuxKernel {
       default:
         return;
     }
-    if (this.regStep !== 'done') p.schedule(p.cost.opalCallCycles, 'linux: fadump registration', () => this.registrationStep(p));
+    if (this.regStep !== 'done') p.scheduleCall(p.cost.opalCallCycles, 'linux: fadump registration', this, 'registrationStep', p);
   }
 
   /** The table of spec 6.5: what Linux does with the last ADD_RANGE return code. */
@@ -255,7 +255,7 @@ export class LinuxKernelModel implements LinuxKernel {
     t.set(Slot.NIP, kernelText(KernelText.crash_fadump));
     p.mem.writeBytes(this.layout.panicStringAddr, ascii(`fadump: ${cause} on PIR ${hex(pir)}\0`.slice(0, KernelData.PANIC_STRING_MAX)));
     p.occupy(pir, p.cost.linuxCrashPathCycles);
-    p.schedule(p.cost.linuxCrashPathCycles, 'linux: opal_fadump_trigger', () => this.trigger(p));
+    p.scheduleCall(p.cost.linuxCrashPathCycles, 'linux: opal_fadump_trigger', this, 'trigger', p);
   }
 
   /** opal_fadump_trigger (spec step 13): crashing_cpu = PIR, then OPAL_CEC_REBOOT2(MPIPL). */

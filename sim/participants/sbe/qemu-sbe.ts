@@ -15,10 +15,14 @@
 import type { Platform } from '../platform.js';
 import { SBE_STASH_KEY_SKIBOOT_BASE } from '../layout.js';
 import { SbeP9 } from './sbe-p9.js';
-import { qemuMpiplState } from '../qemu-state.js';
+import { forkQemuMpiplState, qemuMpiplState } from '../qemu-state.js';
 
 /** The reference SBE's mailbox and doorbells, with QEMU's machine-wide stash (see above). */
 export class QemuSbe extends SbeP9 {
+  adoptFork(from: Platform, to: Platform): void {
+    forkQemuMpiplState(from, to);
+  }
+
   override attach(p: Platform): void {
     qemuMpiplState(p);
     super.attach(p);

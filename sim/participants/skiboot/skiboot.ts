@@ -438,15 +438,18 @@ export class SkibootModel implements Skiboot {
       // Spin SBE_CMD_TIMEOUT_MAX waiting for the clocks to stop; then "Falling back to normal reboot".
       const timeout = this.options.sbeTimeoutCycles ?? 1_000_000;
       p.occupy(callerPir, Number.MAX_SAFE_INTEGER / 2);
-      p.schedule(timeout, 'SBE timeout', () => {
-        this.prlog(p, 'Falling back to normal reboot');
-        p.requestNormalReboot('SBE did not stop the clocks');
-      });
+      p.scheduleCall(timeout, 'SBE timeout', this, 'sbeTimeout', p);
       return OpalRc.SUCCESS;
     }
     // ipmi_terminate: software checkstop, then platform.cec_reboot.
     p.requestNormalReboot('MPIPL not possible: normal reboot');
     return OpalRc.SUCCESS;
+  }
+
+  /** SBE_CMD_TIMEOUT_MAX passed and the clocks never stopped (spec step 15.5). */
+  protected sbeTimeout(p: Platform): void {
+    this.prlog(p, 'Falling back to normal reboot');
+    p.requestNormalReboot('SBE did not stop the clocks');
   }
 
   /** Returns true when S0 went out (the clocks are expected to stop). */
