@@ -4,7 +4,8 @@
  *
  * Checks one scenario with its first crash at every cycle of [from, to] and reports every failing
  * cycle, consecutive cycles that fail alike compressed into ranges (`174000–174020: mdrt-sound`),
- * and the rate in cycles checked per second. Each cycle is a full re-run (sim/bisect/sweep.ts);
+ * and the rate in cycles checked per second. Each cycle is a fork of one running base machine
+ * (sim/bisect/sweep.ts; a full re-run when the firmware cannot be forked);
  * with K > 1 the window is dealt out round-robin to K worker threads running the built dist.
  *
  * Exit codes: 0 no cycle fails; 1 some cycle fails; 2 usage or bad input.
