@@ -104,11 +104,14 @@ export class Machine implements Platform {
     this.dt.onChange = (path, name, value) =>
       this.emit('machine', 'dt-prop', { path, name, value: value === undefined ? '(removed)' : describeProp(value) });
     this.sbes = this.topology.chipIds.map((chip) => profile.makeSbe(chip));
+    this.observers = this.observersFor(sink);
+  }
+
+  private observersFor(sink: TraceSink): InstructionObserver[] | undefined {
     const record = sink.instruction?.bind(sink);
-    this.observers =
-      record === undefined
-        ? undefined
-        : this.threads.map((t) => (nip, word, regs, mem) => record({ cycle: this.currentCycle, pir: t.pir, nip, word, regs, mem }));
+    return record === undefined
+      ? undefined
+      : this.threads.map((t) => (nip, word, regs, mem) => record({ cycle: this.currentCycle, pir: t.pir, nip, word, regs, mem }));
   }
 
   // ------------------------------------------------------------ Platform
@@ -386,6 +389,7 @@ export class Machine implements Platform {
     xscom.observer = (chip, address, write, value, ok) =>
       f.emit('machine', write ? 'xscom-write' : 'xscom-read', { chip, address: hex(address), value: value === undefined ? 'error' : hex(value), ok });
     f.dt.onChange = (path, name, value) => f.emit('machine', 'dt-prop', { path, name, value: value === undefined ? '(removed)' : describeProp(value) });
+    (f as unknown as { observers: InstructionObserver[] | undefined }).observers = f.observersFor(sink);
     this.sbes.forEach((sbe, i) => f.sbes[i]!.adoptFork?.(this, f, sbe));
     for (const sbe of f.sbes) sbe.attach(f);
     (f as unknown as { executors: (Executor | undefined)[] }).executors = this.executors.map((ex, i) =>

@@ -71,4 +71,23 @@ describe('Machine.fork', () => {
     h.m.schedule(10, 'a closure', () => {});
     expect(() => h.m.fork(quiet)).toThrow(ForkError);
   });
+
+  it('a fork reports to its own sink, instructions included', () => {
+    const spec = deriveScenario('4', DEFAULT_CONFIG, 'reference', { crashAt: 172_500 });
+    let baseInsns = 0;
+    const base = startScenario(spec, { sink: { event: () => {}, instruction: () => void baseInsns++ }, profile: referenceProfile(spec) });
+    base.holdCrashes = true;
+    base.m.powerOn();
+    base.m.runUntil(172_500, () => base.finished);
+    const before = baseInsns;
+    let forkInsns = 0;
+    let forkEvents = 0;
+    const f = base.m.fork({ event: () => void forkEvents++, instruction: () => void forkInsns++ });
+    const h = f.hooks as ScenarioHarness;
+    h.releaseHeldCrash(172_500);
+    h.complete();
+    expect(baseInsns).toBe(before);
+    expect(forkInsns).toBeGreaterThan(0);
+    expect(forkEvents).toBeGreaterThan(0);
+  });
 });
