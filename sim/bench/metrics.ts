@@ -21,6 +21,10 @@ import { recordRun } from '../cli/recording.js';
 import { sweepPoints } from '../bisect/sweep.js';
 import type { TraceSink } from '../trace/events.js';
 import { hostNowMs } from '../cli/host-clock.js';
+import { ReferenceHostboot } from '../participants/hostboot/reference.js';
+import type { FirmwareImages, HostbootResult } from '../participants/firmware.js';
+import type { IplHandoff, Platform } from '../participants/platform.js';
+import type { ProfileFactory } from '../firmware/profiles.js';
 
 export interface Metric {
   readonly value: number | null;
@@ -294,13 +298,28 @@ export function traceMetrics(o: BenchOptions): { overhead: Metric; size: Metric 
  */
 export async function bisectMetric(o: BenchOptions): Promise<Metric> {
   const { divergeFile } = await import('../cli/commands/bisect.js');
-  const spec = deriveScenario('1', DEFAULT_CONFIG, 'reference');
+  // A long trace (several crash → capture → release rounds) and a firmware that goes wrong only
+  // in its last round: the divergence lies near the end, the hard case for a bisect.
+  const crashes = o.quick ? 3 : 12;
+  const spec = deriveScenario('1', DEFAULT_CONFIG, 'reference', { crashes });
   const dir = mkdtempSync(join(tmpdir(), 'mpipl-bench-'));
   try {
     const trace = join(dir, 't.mpt');
     const result = recordRun(spec, referenceProfile(spec), trace, 'events');
+    const lateCycle = result.crashes[crashes - 1]!.cycle;
+    class LateHostboot extends ReferenceHostboot {
+      override mpiplIpl(p: Platform, h: IplHandoff, images: FirmwareImages): HostbootResult {
+        const r = super.mpiplIpl(p, h, images);
+        if (p.cycle() > lateCycle) p.mem.write8(0x0800_0000, p.mem.read8(0x0800_0000) ^ 1); // one silent byte, last round only
+        return r;
+      }
+    }
+    const late: ProfileFactory = (sp) => ({ ...referenceProfile(sp), makeHostboot: () => new LateHostboot() });
     const reps = o.quick ? 1 : 3;
-    const ms = medianMs(reps, () => divergeFile(trace, 'mutant:hostboot-copy-direction-swapped'));
+    let found = 0;
+    const ms = medianMs(reps, () => {
+      found = divergeFile(trace, 'reference', late).narrowed?.firstDivergentCycle ?? -1;
+    });
     const seconds = (ms / 1000) * (1e8 / result.finalCycle);
     return {
       value: seconds,
@@ -308,7 +327,7 @@ export async function bisectMetric(o: BenchOptions): Promise<Metric> {
       goal: '≤ 30',
       meetsGoal: seconds <= 30,
       baseline: null,
-      note: `bisect diverge on the seed-1 trace (${result.finalCycle} cycles) vs mutant:hostboot-copy-direction-swapped: ${ms.toFixed(0)} ms, median of ${reps}, scaled linearly to 10^8 cycles (no 10^8-cycle trace exists to time directly)`,
+      note: `bisect diverge on a ${crashes}-round trace (${result.finalCycle} cycles) vs a hostboot that flips one byte in its last round only (found at cycle ${found}): ${ms.toFixed(0)} ms, median of ${reps}, scaled linearly to 10^8 cycles; probes fork the running machines forward (sim/bisect/probe.ts ForkingProber)`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -18,7 +18,7 @@ import type { ScenarioSpec } from '../scenario/scenario.js';
 import type { ProfileFactory } from '../firmware/profiles.js';
 import type { SimEvent } from '../trace/events.js';
 import { Memo } from './search.js';
-import { digestAt, machineAt } from './probe.js';
+import { ForkingProber, machineAt } from './probe.js';
 import { diffMachines, instructionsAt, type InstructionAt, type StateDiff } from './state-diff.js';
 
 export interface NarrowInput {
@@ -54,12 +54,21 @@ export function narrowDivergence(n: NarrowInput): Narrowed {
   let runs = 0;
   /** Stops that landed past their cycle: a firmware step spanning the stop ran to its end. */
   const overshot = new Set<number>();
+  // Both runs move forward by forking (ForkingProber): a probe that finds the states equal
+  // becomes the base the next, later probes fork from.
+  const proberA = new ForkingProber(spec, recorded);
+  const proberB = new ForkingProber(spec, candidate);
   const differs = new Memo<boolean>((s) => {
     runs += 2;
-    const a = digestAt(spec, recorded, s);
-    const b = digestAt(spec, candidate, s);
+    const a = proberA.digestAt(s);
+    const b = proberB.digestAt(s);
     if (a.stoppedAtCycle > s && b.stoppedAtCycle > s) overshot.add(s);
-    return a.digest !== b.digest;
+    const equal = a.digest === b.digest;
+    if (equal) {
+      proberA.advance(s);
+      proberB.advance(s);
+    }
+    return !equal;
   });
 
   // A matching checkpoint taken inside a firmware step (clock stop) is not a start-of-cycle state;

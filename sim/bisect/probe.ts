@@ -6,7 +6,8 @@
  */
 import type { Machine } from '../machine/machine.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
-import { runScenario, type RunResult } from '../scenario/run.js';
+import { runScenario, startScenario, type RunResult, type ScenarioHarness } from '../scenario/run.js';
+import { ForkError } from '../machine/machine.js';
 import type { ProfileFactory } from '../firmware/profiles.js';
 import { MemorySink, type SimEvent, type TraceSink } from '../trace/events.js';
 
@@ -49,4 +50,52 @@ export function machineAt(spec: ScenarioSpec, profileFor: ProfileFactory, stopAt
 /** Run a whole scenario without recording (the oracle's verdict is what bisects want). */
 export function runQuiet(spec: ScenarioSpec, profileFor: ProfileFactory): RunResult {
   return runScenario(spec, { sink: NULL_SINK, profile: profileFor(spec) });
+}
+
+/**
+ * Digest probes that move forward by forking one running machine instead of re-running from
+ * power-on (snapshot forking). A probe at cycle s forks the base (kept at the last cycle the caller
+ * `advance`d to) and runs the fork on to s; `advance(s)` makes that fork the new base, so a
+ * bisection whose lower bound only rises pays each stretch of cycles once. A probe before the
+ * base, or a firmware that cannot be forked, falls back to a full re-run — same answer, slower.
+ */
+export class ForkingProber {
+  private base: ScenarioHarness | undefined;
+  private readonly forks = new Map<number, ScenarioHarness>();
+  reruns = 0;
+  forked = 0;
+
+  constructor(
+    private readonly spec: ScenarioSpec,
+    private readonly profileFor: ProfileFactory,
+  ) {
+    const h = startScenario(spec, { sink: NULL_SINK, profile: profileFor(spec) });
+    h.m.powerOn();
+    this.base = h;
+  }
+
+  digestAt(stopAtCycle: number): DigestProbe {
+    const base = this.base;
+    if (base !== undefined && stopAtCycle >= base.m.cycle()) {
+      try {
+        const f = base.m.fork(NULL_SINK).hooks as ScenarioHarness;
+        f.m.runUntil(Math.min(this.spec.maxCycles, stopAtCycle), () => f.finished);
+        this.forks.set(stopAtCycle, f);
+        this.forked++;
+        return { digest: f.m.digest(), stoppedAtCycle: f.m.cycle() };
+      } catch (e) {
+        if (!(e instanceof ForkError)) throw e;
+        this.base = undefined; // this firmware cannot be forked: re-run from now on
+      }
+    }
+    this.reruns++;
+    return digestAt(this.spec, this.profileFor, stopAtCycle);
+  }
+
+  /** The caller will not probe below `cycle` again: continue from the fork that reached it. */
+  advance(cycle: number): void {
+    const f = this.forks.get(cycle);
+    if (f !== undefined && this.base !== undefined) this.base = f;
+    this.forks.clear();
+  }
 }
