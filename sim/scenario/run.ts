@@ -22,6 +22,7 @@ import { SyntheticWorkload } from '../workloads/synthetic.js';
 import { loadWorkloadImage, startMachineCodeThread, type MachineCodeWorkload } from '../workloads/machine-code.js';
 import { mpiplWorkload, type WorkloadImage } from '../workloads/bundled.js';
 import { UsageError } from '../core/errors.js';
+import { linuxOptionsOf } from '../firmware/profiles.js';
 import { Slot } from '../cpu/state.js';
 import type { Executor } from '../cpu/executor.js';
 import { hex } from '../core/u64.js';
@@ -51,19 +52,31 @@ export interface RunResult {
 }
 
 /**
- * Per-thread arena for workloads: 1 MiB, half of the threads in boot memory (copied by fadump),
- * half high in RAM below the harness scratch (dumped in place through an identity PT_LOAD).
+ * Per-thread arenas for workloads, all inside the registered boot memory (so what the threads
+ * write is what fadump copies): consecutive slices of the first boot-memory region with room
+ * above the kernel (0–17 MiB) and the machine-code image (linked at 0x0400_0000); 1 MiB each, less
+ * when many threads share a small region.
  */
-const ARENA_SIZE_BYTES = 0x10_0000;
-/** Above the kernel (0–17 MiB) and the machine-code workload image (linked at 0x0400_0000). */
+const ARENA_SIZE_MAX_BYTES = 0x10_0000;
+const ARENA_SIZE_MIN_BYTES = 0x1_0000;
 const LOW_ARENA_BASE = 0x0800_0000;
+/** Kernel data the harness keeps high in RAM (dumped in place through an identity PT_LOAD). */
 export const HIGH_ARENA_OFFSET_FROM_TOP = SCRATCH_SIZE_BYTES + 0x0400_0000;
+const HIGH_DATA_PAGES = 32;
 
-export function arenaFor(m: Machine, index: number): { base: number; sizeBytes: number } {
-  const high = index % 2 === 1;
-  const slot = Math.floor(index / 2);
-  const base = high ? m.config.ramSizeBytes - HIGH_ARENA_OFFSET_FROM_TOP + slot * ARENA_SIZE_BYTES : LOW_ARENA_BASE + slot * ARENA_SIZE_BYTES;
-  return { base, sizeBytes: ARENA_SIZE_BYTES };
+export interface Arena {
+  readonly base: number;
+  readonly sizeBytes: number;
+}
+
+export function arenasFor(spec: ScenarioSpec, threads: number): Arena[] {
+  for (const r of linuxOptionsOf(spec).bootMemRegions) {
+    const start = Math.max(r.startBytes, LOW_ARENA_BASE);
+    const room = r.startBytes + r.sizeBytes - start;
+    const size = Math.min(ARENA_SIZE_MAX_BYTES, Math.floor(room / threads / ARENA_SIZE_MIN_BYTES) * ARENA_SIZE_MIN_BYTES);
+    if (size >= ARENA_SIZE_MIN_BYTES) return Array.from({ length: threads }, (_, i) => ({ base: start + i * size, sizeBytes: size }));
+  }
+  throw new UsageError(`no boot-memory region has room above 0x${LOW_ARENA_BASE.toString(16)} for ${threads} workload arenas`);
 }
 
 export type WorkloadFactory = (m: Machine, pir: number, arena: { base: number; sizeBytes: number }) => Executor;
@@ -135,12 +148,27 @@ export class ScenarioHarness implements MachineHooks {
    */
   holdCrashes = false;
 
+  readonly arenas: Arena[];
+
   constructor(
     readonly m: Machine,
     readonly spec: ScenarioSpec,
     readonly oracle: Oracle,
     readonly opts: RunOptions,
-  ) {}
+  ) {
+    this.arenas = arenasFor(spec, m.threads.length);
+  }
+
+  /** The kernel's data above boot memory: seeded pages the vmcore exports identity-mapped. */
+  private writeHighData(): void {
+    const prng = this.m.prng(`harness/high-data/boot${this.m.bootCount}`);
+    const base = this.m.config.ramSizeBytes - HIGH_ARENA_OFFSET_FROM_TOP;
+    const page = new Uint8Array(0x1000);
+    for (let k = 0; k < HIGH_DATA_PAGES; k++) {
+      prng.fill(page);
+      this.m.mem.writeBytes(base + k * 0x1_0000, page);
+    }
+  }
 
   onPanic(pir: number, cause: CrashCause): void {
     this.crashCycles.push({ cycle: this.m.cycle(), pir, cause });
@@ -163,8 +191,8 @@ export class ScenarioHarness implements MachineHooks {
 
   makeExecutor(m: Machine, pir: number): Executor {
     const i = m.threads.findIndex((t) => t.pir === pir);
-    if (this.codeWorkload !== undefined) return startMachineCodeThread(m, pir, arenaFor(m, i), this.codeWorkload);
-    return (this.opts.workload ?? syntheticWorkload)(m, pir, arenaFor(m, i));
+    if (this.codeWorkload !== undefined) return startMachineCodeThread(m, pir, this.arenas[i]!, this.codeWorkload);
+    return (this.opts.workload ?? syntheticWorkload)(m, pir, this.arenas[i]!);
   }
 
   forkExecutor(m: Machine): Executor {
@@ -188,6 +216,7 @@ export class ScenarioHarness implements MachineHooks {
       this.codeWorkload = { image, trapAfterIterations: traps };
     }
     m.startWorkloads();
+    this.writeHighData();
     const captured = linux.capture !== undefined;
     for (const op of spec.ops) if (op.boot === this.bootIndex) m.scheduleCall(op.afterBootCycles, `harness ${op.call}`, this, 'opalOp', op);
     for (const w of spec.tableWrites) if (w.boot === this.bootIndex) m.scheduleCall(w.afterBootCycles, `harness ${w.table} write`, this, 'tableWrite', w);

@@ -19,10 +19,10 @@ type Variant = 'default' | 'twoChips' | 'twoRegions';
 const SCENARIOS: Record<Variant, (seed: string) => ScenarioSpec> = {
   default: (seed) => deriveScenario(seed, DEFAULT_CONFIG, 'reference'),
   twoChips: (seed) => deriveScenario(seed, { ...DEFAULT_CONFIG, chips: 2 }, 'reference'),
-  // Region 0 ends 64 KiB into thread 0’s workload arena (0x0800_0000), so its last page holds live data.
+  // Region 0 ends where the last thread’s arena (its stack) ends, so its last page holds live data.
   twoRegions: (seed) => ({
     ...deriveScenario(seed, DEFAULT_CONFIG, 'reference'),
-    linux: { bootMemRegions: [{ startBytes: 0, sizeBytes: 0x801_0000 }, { startBytes: 0x801_0000, sizeBytes: 0x3000_0000 - 0x801_0000 }] },
+    linux: { bootMemRegions: [{ startBytes: 0, sizeBytes: 0x840_0000 }, { startBytes: 0x840_0000, sizeBytes: 0x3000_0000 - 0x840_0000 }] },
   }),
 };
 
