@@ -159,14 +159,23 @@ export class ScenarioHarness implements MachineHooks {
     this.arenas = arenasFor(spec, m.threads.length);
   }
 
-  /** The kernel's data above boot memory: seeded pages the vmcore exports identity-mapped. */
-  private writeHighData(): void {
-    const prng = this.m.prng(`harness/high-data/boot${this.m.bootCount}`);
-    const base = this.m.config.ramSizeBytes - HIGH_ARENA_OFFSET_FROM_TOP;
+  /**
+   * The kernel's own data beyond its image: seeded pages high in RAM (the vmcore exports them
+   * identity-mapped) and in the last page of every boot-memory region (where an off-by-one-page
+   * copy would lose them), unless a workload arena lies there.
+   */
+  private writeKernelData(): void {
+    const prng = this.m.prng(`harness/kernel-data/boot${this.m.bootCount}`);
     const page = new Uint8Array(0x1000);
-    for (let k = 0; k < HIGH_DATA_PAGES; k++) {
+    const put = (at: number): void => {
       prng.fill(page);
-      this.m.mem.writeBytes(base + k * 0x1_0000, page);
+      this.m.mem.writeBytes(at, page);
+    };
+    const high = this.m.config.ramSizeBytes - HIGH_ARENA_OFFSET_FROM_TOP;
+    for (let k = 0; k < HIGH_DATA_PAGES; k++) put(high + k * 0x1_0000);
+    for (const r of linuxOptionsOf(this.spec).bootMemRegions) {
+      const last = r.startBytes + r.sizeBytes - page.length;
+      if (!this.arenas.some((a) => last < a.base + a.sizeBytes && a.base < last + page.length)) put(last);
     }
   }
 
@@ -216,7 +225,7 @@ export class ScenarioHarness implements MachineHooks {
       this.codeWorkload = { image, trapAfterIterations: traps };
     }
     m.startWorkloads();
-    this.writeHighData();
+    this.writeKernelData();
     const captured = linux.capture !== undefined;
     for (const op of spec.ops) if (op.boot === this.bootIndex) m.scheduleCall(op.afterBootCycles, `harness ${op.call}`, this, 'opalOp', op);
     for (const w of spec.tableWrites) if (w.boot === this.bootIndex) m.scheduleCall(w.afterBootCycles, `harness ${w.table} write`, this, 'tableWrite', w);
