@@ -27,6 +27,10 @@ import { Flow, type FlowCode, type Op } from '../isa/op.js';
 import { decodeRow } from '../isa/decode.js';
 import { NIP_HI, NIP_LO, MSR_LO, XER_LO, CR_LO, LR_HI, LR_LO, CTR_HI, CTR_LO } from '../isa/sem/common.js';
 
+/** SPR numbers of LR and CTR (mtlr/mflr/mtctr/mfctr are inline register moves). */
+const SPR_LR = 8;
+const SPR_CTR = 9;
+
 /** Long enough to amortise the block exit; short enough that run's budget check stays fine-grained. */
 export const BLOCK_INSTRUCTIONS_MAX = 64;
 
@@ -104,26 +108,112 @@ function inlineSource(name: string, op: Op): string | undefined {
       const rl = s5 === 0 ? l : `((${l} << ${s5}) | (${h} >>> ${32 - s5}))`;
       return `{ const vh = ${rh}, vl = ${rl}; ${hi(op.RA)} = (vh & ${hex(op.xHi)}) >>> 0; ${lo(op.RA)} = (vl & ${hex(op.xLo)}) >>> 0; }`;
     }
+    case 'MULLD':
+      // Low 64 bits of the product: the exact high word of lo(a)·lo(b) (bits.ts mulhu32) plus the
+      // low words of the cross products. Operands are read before RT is written.
+      if (op.OE !== 0 || op.Rc !== 0) return undefined;
+      return `{ const ah = ${hi(op.RA)}, al = ${lo(op.RA)}, bh = ${hi(op.RB)}, bl = ${lo(op.RB)}; const l = Math.imul(al, bl) >>> 0; ${hi(op.RT)} = (Math.round((al * bl - l) / 4294967296) + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0; ${lo(op.RT)} = l; }`;
+    case 'MADDLD':
+      return `{ const ah = ${hi(op.RA)}, al = ${lo(op.RA)}, bh = ${hi(op.RB)}, bl = ${lo(op.RB)}, ch = ${hi(op.RC)}, cl = ${lo(op.RC)}; const pl = Math.imul(al, bl) >>> 0; const ph = Math.round((al * bl - pl) / 4294967296) + Math.imul(ah, bl) + Math.imul(al, bh); const l = pl + cl; ${hi(op.RT)} = (ph + ch + (l > 0xffffffff ? 1 : 0)) >>> 0; ${lo(op.RT)} = l >>> 0; }`;
+    case 'MULLW':
+      // The signed 32 × 32 product as 64 bits (bits.ts mulhs32).
+      if (op.OE !== 0 || op.Rc !== 0) return undefined;
+      return `{ const a = ${lo(op.RA)} | 0, b = ${lo(op.RB)} | 0; const l = Math.imul(a, b) >>> 0; ${hi(op.RT)} = Math.round((a * b - l) / 4294967296) >>> 0; ${lo(op.RT)} = l; }`;
+    case 'MULHW':
+    case 'MULHWU': {
+      // RT[0:31] zero, as the handler (qemu's choice for the undefined half).
+      if (op.Rc !== 0) return undefined;
+      const cv = name === 'MULHW' ? '| 0' : '';
+      return `{ const a = ${lo(op.RA)} ${cv}, b = ${lo(op.RB)} ${cv}; const h = Math.round((a * b - (Math.imul(a, b) >>> 0)) / 4294967296) >>> 0; ${hi(op.RT)} = 0; ${lo(op.RT)} = h; }`;
+    }
+    case 'MODUW':
+      // ÷0 gives 0 (qemu), as the handler.
+      return `{ const a = ${lo(op.RA)}, b = ${lo(op.RB)}; ${hi(op.RT)} = 0; ${lo(op.RT)} = b === 0 ? 0 : a % b; }`;
+    case 'MODSW':
+      // ÷0 and INT_MIN ÷ -1 give 0 (qemu), as the handler.
+      return `{ const a = ${lo(op.RA)} | 0, b = ${lo(op.RB)} | 0; const m = b === 0 || (a === -2147483648 && b === -1) ? 0 : (a % b) | 0; ${hi(op.RT)} = m < 0 ? 0xffffffff : 0; ${lo(op.RT)} = m >>> 0; }`;
+    case 'DIVWU':
+      // ÷0 returns the dividend (qemu), as the handler.
+      if (op.OE !== 0 || op.Rc !== 0) return undefined;
+      return `{ const a = ${lo(op.RA)}, b = ${lo(op.RB)}; ${hi(op.RT)} = 0; ${lo(op.RT)} = b === 0 ? a : Math.floor(a / b) >>> 0; }`;
+    case 'DIVW':
+      // ÷0 and INT_MIN ÷ -1 return the dividend's low word zero-extended (qemu), as the handler.
+      if (op.OE !== 0 || op.Rc !== 0) return undefined;
+      return `{ const a = ${lo(op.RA)} | 0, b = ${lo(op.RB)} | 0; ${hi(op.RT)} = 0; ${lo(op.RT)} = b === 0 || (a === -2147483648 && b === -1) ? a >>> 0 : Math.trunc(a / b) >>> 0; }`;
+    case 'NEG':
+      if (op.OE !== 0 || op.Rc !== 0) return undefined;
+      return `{ const ah = ${hi(op.RA)}, al = ${lo(op.RA)}; ${hi(op.RT)} = (~ah + (al === 0 ? 1 : 0)) >>> 0; ${lo(op.RT)} = (-al) >>> 0; }`;
+    case 'EXTSW':
+      if (op.Rc !== 0) return undefined;
+      return `{ const v = ${lo(op.RS)}; ${hi(op.RA)} = (v | 0) < 0 ? 0xffffffff : 0; ${lo(op.RA)} = v; }`;
+    case 'XORI':
+      return `${hi(op.RA)} = ${hi(op.RS)}; ${lo(op.RA)} = (${lo(op.RS)} ^ ${hex(op.xLo)}) >>> 0;`;
+    case 'ANDI.':
+    case 'ANDIS.':
+      // RA <- RS & mask (high word zero), CR0 from the (non-negative) result and XER[SO].
+      return `{ const v = (${lo(op.RS)} & ${hex(op.xLo)}) >>> 0; ${hi(op.RA)} = 0; ${lo(op.RA)} = v; r[${CR_LO}] = (r[${CR_LO}] & 0x0fffffff) | ((v === 0 ? 2 : 4) << 28) | ((r[${XER_LO}] >>> 31) << 28); }`;
+    case 'ISEL': {
+      const a = op.RA === 0 ? `${hi(op.RT)} = 0; ${lo(op.RT)} = 0;` : `${hi(op.RT)} = ${hi(op.RA)}; ${lo(op.RT)} = ${lo(op.RA)};`;
+      return `if (((r[${CR_LO}] >>> ${31 - op.BC}) & 1) !== 0) { ${a} } else { ${hi(op.RT)} = ${hi(op.RB)}; ${lo(op.RT)} = ${lo(op.RB)}; }`;
+    }
+    case 'MTSPR':
+      // mtlr, mtctr: unprivileged, writable; every other SPR goes through the handler.
+      if (op.SPR === SPR_LR) return `r[${LR_HI}] = ${hi(op.RS)}; r[${LR_LO}] = ${lo(op.RS)};`;
+      if (op.SPR === SPR_CTR) return `r[${CTR_HI}] = ${hi(op.RS)}; r[${CTR_LO}] = ${lo(op.RS)};`;
+      return undefined;
+    case 'MFSPR':
+      if (op.SPR === SPR_LR) return `${hi(op.RT)} = r[${LR_HI}]; ${lo(op.RT)} = r[${LR_LO}];`;
+      if (op.SPR === SPR_CTR) return `${hi(op.RT)} = r[${CTR_HI}]; ${lo(op.RT)} = r[${CTR_LO}];`;
+      return undefined;
     default:
       return undefined;
   }
 }
 
 /** Loads and stores with a one-entry-TLB fast path inline; the handler (which refills it) otherwise. */
-const MEMORY_FAST: Readonly<Record<string, { readonly sizeBytes: number; readonly store: boolean; readonly disp: boolean }>> = {
+interface MemoryShape {
+  readonly sizeBytes: 1 | 2 | 4 | 8;
+  readonly store: boolean;
+  readonly disp: boolean;
+  /** Sign-extending load (lha, lwa). */
+  readonly signed?: boolean;
+  /** Update form: RA <- EA after the access (invalid forms go to the handler, which raises). */
+  readonly update?: boolean;
+}
+const MEMORY_FAST: Readonly<Record<string, MemoryShape>> = {
   LD: { sizeBytes: 8, store: false, disp: true },
   LDX: { sizeBytes: 8, store: false, disp: false },
+  LDU: { sizeBytes: 8, store: false, disp: true, update: true },
   LWZ: { sizeBytes: 4, store: false, disp: true },
   LWZX: { sizeBytes: 4, store: false, disp: false },
+  LWZU: { sizeBytes: 4, store: false, disp: true, update: true },
+  LWA: { sizeBytes: 4, store: false, disp: true, signed: true },
+  LWAX: { sizeBytes: 4, store: false, disp: false, signed: true },
+  LHZ: { sizeBytes: 2, store: false, disp: true },
+  LHZX: { sizeBytes: 2, store: false, disp: false },
+  LHA: { sizeBytes: 2, store: false, disp: true, signed: true },
+  LHAX: { sizeBytes: 2, store: false, disp: false, signed: true },
   LBZ: { sizeBytes: 1, store: false, disp: true },
   LBZX: { sizeBytes: 1, store: false, disp: false },
+  LBZU: { sizeBytes: 1, store: false, disp: true, update: true },
   STD: { sizeBytes: 8, store: true, disp: true },
   STDX: { sizeBytes: 8, store: true, disp: false },
+  STDU: { sizeBytes: 8, store: true, disp: true, update: true },
   STW: { sizeBytes: 4, store: true, disp: true },
   STWX: { sizeBytes: 4, store: true, disp: false },
+  STWU: { sizeBytes: 4, store: true, disp: true, update: true },
+  STH: { sizeBytes: 2, store: true, disp: true },
+  STHX: { sizeBytes: 2, store: true, disp: false },
   STB: { sizeBytes: 1, store: true, disp: true },
   STBX: { sizeBytes: 1, store: true, disp: false },
+  STBU: { sizeBytes: 1, store: true, disp: true, update: true },
 };
+
+/** The row's fast path applies: not an invalid update form (RA = 0, or RA = RT for a load). */
+function memoryFastFits(m: MemoryShape, op: Op): boolean {
+  if (m.update !== true) return true;
+  return op.RA !== 0 && (m.store || op.RA !== op.RT);
+}
 
 /**
  * The fast path of a plain load or store, as source ending in `else { <slow> }`: when the access
@@ -135,7 +225,9 @@ const MEMORY_FAST: Readonly<Record<string, { readonly sizeBytes: number; readonl
 function memorySource(name: string, op: Op, le: boolean, slow: string): string | undefined {
   const m = MEMORY_FAST[name];
   if (m === undefined) return undefined;
+  if (!memoryFastFits(m, op)) return undefined;
   const { sizeBytes, store, disp } = m;
+  const signed = m.signed === true;
   const bHi = disp ? hex(op.xHi) : `r[${2 * op.RB}]`;
   const bLo = disp ? hex(op.xLo) : `r[${2 * op.RB + 1}]`;
   const ea =
@@ -151,12 +243,15 @@ function memorySource(name: string, op: Op, le: boolean, slow: string): string |
   if (!store) {
     const rt = op.RT;
     if (sizeBytes === 1) body = `r[${2 * rt}] = 0; r[${2 * rt + 1}] = p[o];`;
-    else {
+    else if (sizeBytes === 2) {
+      const h = le ? `((p[o + 1] << 8) | p[o])` : `((p[o] << 8) | p[o + 1])`;
+      body = signed ? `const v = (${h} << 16) >> 16; r[${2 * rt}] = v < 0 ? 0xffffffff : 0; r[${2 * rt + 1}] = v >>> 0;` : `r[${2 * rt}] = 0; r[${2 * rt + 1}] = ${h};`;
+    } else {
       const word = (off: number): string => {
         const b = bytes('p', [off, off + 1, off + 2, off + 3]);
         return le ? `((${b[3]} << 24) | (${b[2]} << 16) | (${b[1]} << 8) | ${b[0]}) >>> 0` : `((${b[0]} << 24) | (${b[1]} << 16) | (${b[2]} << 8) | ${b[3]}) >>> 0`;
       };
-      if (sizeBytes === 4) body = `r[${2 * rt + 1}] = ${word(0)}; r[${2 * rt}] = 0;`;
+      if (sizeBytes === 4) body = signed ? `const v = ${word(0)}; r[${2 * rt}] = (v | 0) < 0 ? 0xffffffff : 0; r[${2 * rt + 1}] = v;` : `r[${2 * rt + 1}] = ${word(0)}; r[${2 * rt}] = 0;`;
       else body = le ? `const w0 = ${word(0)}, w1 = ${word(4)}; r[${2 * rt}] = w1; r[${2 * rt + 1}] = w0;` : `const w0 = ${word(0)}, w1 = ${word(4)}; r[${2 * rt}] = w0; r[${2 * rt + 1}] = w1;`;
     }
     body = `const p = c.rPage; ${body}`;
@@ -167,11 +262,14 @@ function memorySource(name: string, op: Op, le: boolean, slow: string): string |
         ? `p[o + ${off}] = ${v}; p[o + ${off + 1}] = ${v} >>> 8; p[o + ${off + 2}] = ${v} >>> 16; p[o + ${off + 3}] = ${v} >>> 24;`
         : `p[o + ${off}] = ${v} >>> 24; p[o + ${off + 1}] = ${v} >>> 16; p[o + ${off + 2}] = ${v} >>> 8; p[o + ${off + 3}] = ${v};`;
     if (sizeBytes === 1) body = `p[o] = r[${2 * rs + 1}];`;
+    else if (sizeBytes === 2) body = le ? `const v = r[${2 * rs + 1}]; p[o] = v; p[o + 1] = v >>> 8;` : `const v = r[${2 * rs + 1}]; p[o] = v >>> 8; p[o + 1] = v;`;
     else if (sizeBytes === 4) body = `const v = r[${2 * rs + 1}]; ${put(0, 'v')}`;
     else body = `const vh = r[${2 * rs}], vl = r[${2 * rs + 1}]; ${le ? `${put(0, 'vl')} ${put(4, 'vh')}` : `${put(0, 'vh')} ${put(4, 'vl')}`}`;
     body = `const p = c.wPage; ${body}`;
   }
-  return `{ ${ea} ${o} if (${fits}${tlb}) { ${body} } else { ${slow} } }`;
+  // Update forms write the EA to RA last (RA ≠ RT for loads), as the handlers do.
+  const update = m.update === true ? ` r[${2 * op.RA}] = eh; r[${2 * op.RA + 1}] = el;` : '';
+  return `{ ${ea} ${o} if (${fits}${tlb}) { ${body}${update} } else { ${slow} } }`;
 }
 
 /** cmp, cmpl, cmpi, cmpli (v3.0 Book I 3.3.10): CR field BF <- LT GT EQ || XER[SO]. */
@@ -296,7 +394,8 @@ function blockSource(opAt: (slot: number) => Op, start: number, pageBaseLo: numb
       break; // not taken: fall through to the next slot (below)
     }
     const inline = name === undefined ? undefined : inlineSource(name, op);
-    const memory = name === undefined || inline !== undefined ? undefined : MEMORY_FAST[name];
+    const shape = name === undefined || inline !== undefined ? undefined : MEMORY_FAST[name];
+    const memory = shape !== undefined && memoryFastFits(shape, op) ? shape : undefined;
     if (inline !== undefined) {
       lines.push(inline);
     } else if (memory !== undefined) {

@@ -55,57 +55,52 @@ export function add64(aHi: number, aLo: number, bHi: number, bLo: number, carryI
   out.ov32 = ((aLo ^ lo) & (bLo ^ lo)) >>> 31;
 }
 
-/** Unsigned 32 × 32 → 64 product into `out`. Splits into 16-bit halves so every partial is exact. */
-export function mulu32(a: number, b: number, out: W64): void {
-  const a0 = a & 0xffff;
-  const a1 = a >>> 16;
-  const b0 = b & 0xffff;
-  const b1 = b >>> 16;
-  const p00 = a0 * b0;
-  const mid = a1 * b0 + a0 * b1; // < 2^33, exact in a double
-  const p11 = a1 * b1;
-  const lo = p00 + (mid % 65536) * 65536; // < 2^33
-  out.lo = lo >>> 0;
-  out.hi = (p11 + Math.floor(mid / 65536) + Math.floor(lo / TWO32)) >>> 0;
+/**
+ * High word of the unsigned 32 × 32 product. The double product is within 2^10 of the exact one
+ * (it is below 2^64, whose ulp is 2^11), and subtracting the exact low word (Math.imul) leaves a
+ * multiple of 2^32 off by less than 2^12, so rounding the quotient recovers the high word exactly.
+ * Inputs are unsigned 32-bit numbers.
+ */
+export function mulhu32(a: number, b: number): number {
+  return Math.round((a * b - (Math.imul(a, b) >>> 0)) / TWO32);
 }
 
-const mulScratch = w64();
+/** High word (as uint32) of the signed 32 × 32 product of int32 inputs; the same argument as mulhu32 (|product| ≤ 2^62). */
+export function mulhs32(a: number, b: number): number {
+  return Math.round((a * b - (Math.imul(a, b) >>> 0)) / TWO32) >>> 0;
+}
+
+/** Unsigned 32 × 32 → 64 product into `out`. */
+export function mulu32(a: number, b: number, out: W64): void {
+  const x = a >>> 0;
+  const y = b >>> 0;
+  out.lo = Math.imul(x, y) >>> 0;
+  out.hi = mulhu32(x, y);
+}
 
 /** Low 64 bits of the 64 × 64 product (the same for signed and unsigned operands). */
 export function mulLow64(aHi: number, aLo: number, bHi: number, bLo: number, out: W64): void {
-  mulu32(aLo >>> 0, bLo >>> 0, mulScratch);
-  const cross = (Math.imul(aHi, bLo) + Math.imul(aLo, bHi)) | 0;
-  out.lo = mulScratch.lo;
-  out.hi = (mulScratch.hi + cross) >>> 0;
+  const x = aLo >>> 0;
+  const y = bLo >>> 0;
+  const hi = mulhu32(x, y) + Math.imul(aHi, bLo) + Math.imul(aLo, bHi);
+  out.lo = Math.imul(x, y) >>> 0;
+  out.hi = hi >>> 0;
 }
 
-const limbA = new Uint32Array(4);
-const limbB = new Uint32Array(4);
-const limbP = new Float64Array(8);
-
 /**
- * High 64 bits of the unsigned 128-bit product, via 16-bit limbs (each partial product < 2^32,
- * column sums stay far below 2^53). `mulhdu` sits on GCC's divide-by-constant path, so it must
- * not use BigInt.
+ * High 64 bits of the unsigned 128-bit product, by 32-bit limbs: each partial product is split
+ * exactly with mulhu32 and the column sums stay below 2^35. `mulhdu` sits on GCC's
+ * divide-by-constant path, so it must not use BigInt.
  */
 export function mulHighU64(aHi: number, aLo: number, bHi: number, bLo: number, out: W64): void {
-  limbA[0] = aLo & 0xffff; limbA[1] = aLo >>> 16; limbA[2] = aHi & 0xffff; limbA[3] = aHi >>> 16;
-  limbB[0] = bLo & 0xffff; limbB[1] = bLo >>> 16; limbB[2] = bHi & 0xffff; limbB[3] = bHi >>> 16;
-  limbP.fill(0);
-  for (let i = 0; i < 4; i++) {
-    const ai = limbA[i]!;
-    if (ai === 0) continue;
-    for (let j = 0; j < 4; j++) limbP[i + j] = limbP[i + j]! + ai * limbB[j]!;
-  }
-  // Propagate carries through the 16-bit columns; only the top four columns are kept.
-  let carry = 0;
-  for (let k = 0; k < 8; k++) {
-    const v = limbP[k]! + carry;
-    limbP[k] = v % 65536;
-    carry = Math.floor(v / 65536);
-  }
-  out.lo = (limbP[4]! + limbP[5]! * 65536) >>> 0;
-  out.hi = (limbP[6]! + limbP[7]! * 65536) >>> 0;
+  const ah = aHi >>> 0, al = aLo >>> 0, bh = bHi >>> 0, bl = bLo >>> 0;
+  // Column of bits 32..63: high(al·bl) + low(al·bh) + low(ah·bl); only its carry is kept.
+  const c1 = mulhu32(al, bl) + (Math.imul(al, bh) >>> 0) + (Math.imul(ah, bl) >>> 0);
+  const carry1 = Math.floor(c1 / TWO32);
+  // Bits 64..95 and 96..127.
+  const c2 = (Math.imul(ah, bh) >>> 0) + mulhu32(al, bh) + mulhu32(ah, bl) + carry1;
+  out.lo = c2 >>> 0;
+  out.hi = (mulhu32(ah, bh) + Math.floor(c2 / TWO32)) >>> 0;
 }
 
 /** High 64 bits of the signed 128-bit product: unsigned high part corrected for negative operands. */
@@ -126,6 +121,103 @@ export function mulHighS64(aHi: number, aLo: number, bHi: number, bLo: number, o
   }
   out.hi = hi;
   out.lo = lo;
+}
+
+/** Quotient and remainder of a 64-bit division, as halves. */
+export interface DivMod64 {
+  qHi: number;
+  qLo: number;
+  rHi: number;
+  rLo: number;
+}
+
+export function divMod64(): DivMod64 {
+  return { qHi: 0, qLo: 0, rHi: 0, rLo: 0 };
+}
+
+/** 2^21: a high word below it keeps the 64-bit value below 2^53, exact in a double. */
+const EXACT_HI = 0x20_0000;
+
+/**
+ * Unsigned 64-bit a ÷ b (b ≠ 0) into `out`, exactly, without BigInt:
+ * - both below 2^53: one double remainder (fmod is exact) and an exact division of a − r;
+ * - b below 2^32: long division by 16-bit digits, every partial dividend below 2^48;
+ * - otherwise the quotient is below 2^32: restoring division over the 64 dividend bits.
+ */
+export function divModU64(aHi: number, aLo: number, bHi: number, bLo: number, out: DivMod64): void {
+  const ah = aHi >>> 0, al = aLo >>> 0, bh = bHi >>> 0, bl = bLo >>> 0;
+  if (ah < EXACT_HI && bh < EXACT_HI) {
+    const a = ah * TWO32 + al;
+    const b = bh * TWO32 + bl;
+    const r = a % b;
+    const q = (a - r) / b;
+    out.qHi = Math.floor(q / TWO32);
+    out.qLo = q >>> 0;
+    out.rHi = Math.floor(r / TWO32);
+    out.rLo = r >>> 0;
+    return;
+  }
+  if (bh === 0) {
+    const r2 = ah % bl;
+    const q2 = (ah - r2) / bl;
+    const t1 = r2 * 65536 + (al >>> 16);
+    const r1 = t1 % bl;
+    const q1 = (t1 - r1) / bl;
+    const t0 = r1 * 65536 + (al & 0xffff);
+    const r0 = t0 % bl;
+    const q0 = (t0 - r0) / bl;
+    out.qHi = q2;
+    out.qLo = (q1 * 65536 + q0) >>> 0;
+    out.rHi = 0;
+    out.rLo = r0;
+    return;
+  }
+  // b ≥ 2^32: shift the dividend's bits into a remainder that stays below b (< 2^64); `top` is
+  // the bit shifted out of the remainder, which makes it ≥ b.
+  let rh = 0, rl = 0, q = 0;
+  for (let i = 63; i >= 0; i--) {
+    const bit = i >= 32 ? (ah >>> (i - 32)) & 1 : (al >>> i) & 1;
+    const top = rh >>> 31;
+    rh = ((rh << 1) | (rl >>> 31)) >>> 0;
+    rl = ((rl << 1) | bit) >>> 0;
+    if (top !== 0 || rh > bh || (rh === bh && rl >= bl)) {
+      const l = rl - bl;
+      rh = (rh - bh - (l < 0 ? 1 : 0)) >>> 0;
+      rl = l >>> 0;
+      if (i < 32) q = (q | (1 << i)) >>> 0;
+    }
+  }
+  out.qHi = 0;
+  out.qLo = q;
+  out.rHi = rh;
+  out.rLo = rl;
+}
+
+/**
+ * Signed 64-bit a ÷ b (b ≠ 0, not −2^63 ÷ −1) into `out`: the quotient truncates toward zero and
+ * the remainder has the dividend's sign, as BigInt's / and %.
+ */
+export function divModS64(aHi: number, aLo: number, bHi: number, bLo: number, out: DivMod64): void {
+  const an = (aHi | 0) < 0;
+  const bn = (bHi | 0) < 0;
+  let ah = aHi >>> 0, al = aLo >>> 0, bh = bHi >>> 0, bl = bLo >>> 0;
+  if (an) {
+    ah = (~ah + (al === 0 ? 1 : 0)) >>> 0;
+    al = (-al) >>> 0;
+  }
+  if (bn) {
+    bh = (~bh + (bl === 0 ? 1 : 0)) >>> 0;
+    bl = (-bl) >>> 0;
+  }
+  divModU64(ah, al, bh, bl, out);
+  if (an !== bn) {
+    out.qHi = (~out.qHi + (out.qLo === 0 ? 1 : 0)) >>> 0;
+    out.qLo = (-out.qLo) >>> 0;
+  }
+  if (an) {
+    out.rHi = (~out.rHi + (out.rLo === 0 ? 1 : 0)) >>> 0;
+    out.rLo = (-out.rLo) >>> 0;
+  }
 }
 
 /** Rotate (hi:lo) left by n (0..63). */

@@ -8,13 +8,14 @@
  */
 import { Flow, type Cpu, type FlowCode, type Op } from '../op.js';
 import {
-  add64, addOut, mulLow64, mulHighS64, mulHighU64, w64, toBig, toBigSigned, fromBig,
+  add64, addOut, mulLow64, mulHighS64, mulHighU64, w64, toBig, toBigSigned, fromBig, divMod64, divModU64, divModS64,
 } from '../bits.js';
 import { getCa, setCa, setCr0, setGpr, setOv, signHi, NIP_HI, NIP_LO } from './common.js';
 
 const sum = addOut();
 const prod = w64();
 const prodHigh = w64();
+const qr = divMod64();
 
 /** XO-form add family: RT <- a + b + carryIn with the XER and CR0 effects the row asks for. */
 function addForm(c: Cpu, op: Op, aHi: number, aLo: number, bHi: number, bLo: number, carryIn: number, setsCa: boolean): FlowCode {
@@ -218,8 +219,8 @@ export const DIVWU = (c: Cpu, op: Op): FlowCode => {
 };
 /**
  * divd: v3.0 Book I 3.3.9, signed doubleword divide. Operands that fit in 32 bits divide as
- * doubles (exact); the rest take the BigInt path, which is cold in GCC code (it divides by
- * constants with mulhdu). Invalid cases return the dividend, as qemu-ppc64le does.
+ * doubles (exact); the rest go through divModS64 (exact, on halves). Invalid cases return the
+ * dividend, as qemu-ppc64le does.
  */
 export const DIVD = (c: Cpu, op: Op): FlowCode => {
   const aHi = hiOf(c, op.RA), aLo = loOf(c, op.RA), bHi = hiOf(c, op.RB), bLo = loOf(c, op.RB);
@@ -231,16 +232,16 @@ export const DIVD = (c: Cpu, op: Op): FlowCode => {
     // Only -2^31 ÷ -1 = 2^31 leaves the int32 range here.
     return divResult(c, op, q < 0 ? 0xffff_ffff : 0, q >>> 0, 0);
   }
-  fromBig(BigInt.asUintN(64, toBigSigned(aHi, aLo) / toBigSigned(bHi, bLo)), prod);
-  return divResult(c, op, prod.hi, prod.lo, 0);
+  divModS64(aHi, aLo, bHi, bLo, qr);
+  return divResult(c, op, qr.qHi, qr.qLo, 0);
 };
 /** divdu: v3.0 Book I 3.3.9, unsigned doubleword divide; divide-by-zero returns the dividend as qemu. */
 export const DIVDU = (c: Cpu, op: Op): FlowCode => {
   const aHi = hiOf(c, op.RA), aLo = loOf(c, op.RA), bHi = hiOf(c, op.RB), bLo = loOf(c, op.RB);
   if ((bHi | bLo) === 0) return divResult(c, op, aHi, aLo, 1);
   if (aHi === 0 && bHi === 0) return divResult(c, op, 0, Math.floor(aLo / bLo) >>> 0, 0);
-  fromBig(toBig(aHi, aLo) / toBig(bHi, bLo), prod);
-  return divResult(c, op, prod.hi, prod.lo, 0);
+  divModU64(aHi, aLo, bHi, bLo, qr);
+  return divResult(c, op, qr.qHi, qr.qLo, 0);
 };
 /**
  * divwe: v3.0 Book I 3.3.9, ((RA)[32:63] || 0^32) ÷ EXTS((RB)[32:63]). RT[0:31] is undefined;
@@ -310,8 +311,8 @@ export const MODSD = (c: Cpu, op: Op): FlowCode => {
     setGpr(c, op.RT, signHi(rem), rem >>> 0);
     return Flow.NEXT;
   }
-  fromBig(BigInt.asUintN(64, toBigSigned(aHi, aLo) % toBigSigned(bHi, bLo)), prod);
-  setGpr(c, op.RT, prod.hi, prod.lo);
+  divModS64(aHi, aLo, bHi, bLo, qr);
+  setGpr(c, op.RT, qr.rHi, qr.rLo);
   return Flow.NEXT;
 };
 /** modud: v3.0 Book I 3.3.9, unsigned doubleword remainder; ÷0 gives 0 (qemu). */
@@ -320,8 +321,8 @@ export const MODUD = (c: Cpu, op: Op): FlowCode => {
   if ((bHi | bLo) === 0) setGpr(c, op.RT, 0, 0);
   else if (aHi === 0 && bHi === 0) setGpr(c, op.RT, 0, aLo % bLo);
   else {
-    fromBig(toBig(aHi, aLo) % toBig(bHi, bLo), prod);
-    setGpr(c, op.RT, prod.hi, prod.lo);
+    divModU64(aHi, aLo, bHi, bLo, qr);
+    setGpr(c, op.RT, qr.rHi, qr.rLo);
   }
   return Flow.NEXT;
 };
