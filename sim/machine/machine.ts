@@ -201,8 +201,8 @@ export class Machine implements Platform {
     this.ipl('power-on', undefined);
   }
 
-  /** S0 → clock stop → hostboot → reboot with whatever hostboot decided. */
-  private mpiplSequence(handoff: IplHandoff): void {
+  /** S0 → clock stop → hostboot → reboot with whatever hostboot decided. Queued by name (requestMpipl). */
+  protected mpiplSequence(handoff: IplHandoff): void {
     this.bootEpoch++;
     for (const t of this.threads) t.run = 'stopped';
     this.emit('sbe', 'clock-stop', { chip: handoff.chip, skibootBase: handoff.skibootBase === undefined ? 'none' : hex(handoff.skibootBase) });

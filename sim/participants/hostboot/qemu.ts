@@ -21,7 +21,6 @@
  */
 import type { FirmwareImages, Hostboot, HostbootResult } from '../firmware.js';
 import type { IplHandoff, Platform } from '../platform.js';
-import { TransactionError } from '../../core/errors.js';
 import { hex } from '../../core/u64.js';
 import { propString, propU64s } from '../../machine/device-tree.js';
 import { Slot } from '../../cpu/state.js';

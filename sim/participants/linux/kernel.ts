@@ -143,7 +143,8 @@ export class LinuxKernelModel implements LinuxKernel {
     p.scheduleCall(delayCycles, 'linux: fadump registration', this, 'registrationStep', p);
   }
 
-  private registrationStep(p: Platform): void {
+  /** One step of fadump registration (queued with scheduleCall, so it is called by name). */
+  registrationStep(p: Platform): void {
     const conf = this.conf;
     if (this.panicking || conf === undefined) return; // the kernel crashed: its work stops here
     const ctx = this.ctx(p);
@@ -258,8 +259,8 @@ export class LinuxKernelModel implements LinuxKernel {
     p.scheduleCall(p.cost.linuxCrashPathCycles, 'linux: opal_fadump_trigger', this, 'trigger', p);
   }
 
-  /** opal_fadump_trigger (spec step 13): crashing_cpu = PIR, then OPAL_CEC_REBOOT2(MPIPL). */
-  private trigger(p: Platform): void {
+  /** opal_fadump_trigger (spec step 13): crashing_cpu = PIR, then OPAL_CEC_REBOOT2(MPIPL). Queued by name. */
+  trigger(p: Platform): void {
     const pir = this.crashingPir!;
     const t = p.thread(pir);
     const km = new KernelMem(p.mem, p.config.kernelEndian);
