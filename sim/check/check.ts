@@ -105,7 +105,6 @@ export function runCheck(o: CheckOptions): CheckReport {
     // break that invariant again (a different failure is a different bug).
     // Shrinking is bounded by a run count, not by time, so the same seed always shrinks the same way:
     // past the budget every further candidate counts as passing and fast-check settles at once.
-    let shrinks = 0;
     let shrinkRuns = 0;
     const shrunk = fc.check(
       fc.property(arb, (spec) => {
@@ -115,14 +114,13 @@ export function runCheck(o: CheckOptions): CheckReport {
       }),
       { seed: fcSeed, path: found.counterexamplePath, numRuns: 1, examples },
     );
-    shrinks = shrunk.numShrinks;
     const spec = shrunk.failed ? shrunk.counterexample![0] : original;
     const detail = firstFailure(run(spec)) ?? target;
     const key = `${detail.invariant}`;
     if (seen.has(key)) continue;
     seen.add(key);
     o.onRun?.(runs);
-    const failure: CheckFailure = { invariant: detail.invariant, detail: detail.detail, spec, description: describeScenario(spec), round: g, fcSeed, fcPath: found.counterexamplePath, shrinks };
+    const failure: CheckFailure = { invariant: detail.invariant, detail: detail.detail, spec, description: describeScenario(spec), round: g, fcSeed, fcPath: found.counterexamplePath, shrinks: shrunk.numShrinks };
     failures.push(failure);
     o.onFailure?.(failure);
   }

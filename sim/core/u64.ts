@@ -4,7 +4,6 @@
  */
 
 export const U64_MASK = (1n << 64n) - 1n;
-export const U32_MASK = 0xffff_ffffn;
 
 export function u64(v: bigint): bigint {
   return v & U64_MASK;
@@ -22,13 +21,7 @@ export function ppcBitmask(from: number, to: number): bigint {
   return m;
 }
 
-export function ppcBit32(n: number): number {
-  return (0x8000_0000 >>> n) >>> 0;
-}
 
-export function ppcBit16(n: number): number {
-  return 0x8000 >>> n;
-}
 
 /** Canonical hex rendering used in JSON, traces and reports: lower case, `0x` prefix. */
 export function hex(v: bigint | number): string {
@@ -39,11 +32,6 @@ export function hex(v: bigint | number): string {
   return `0x${u64(v).toString(16)}`;
 }
 
-/** Convert a bigint known to fit in the safe-integer range (physical addresses, sizes) to a number. */
-export function toSafeNumber(v: bigint, what: string): number {
-  if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${what} ${hex(v)} does not fit`);
-  return Number(v);
-}
 
 export function hiLoToBigInt(hi: number, lo: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);

@@ -139,9 +139,6 @@ export function snapGet(s: ThreadSnapshot, slot: number): bigint {
   return hiLoToBigInt(s.r[2 * slot]!, s.r[2 * slot + 1]!);
 }
 
-export function snapSpr(s: ThreadSnapshot, name: string): bigint {
-  return snapGet(s, sprSlot(name));
-}
 
 /** The registers `run --json` reports for a thread (design section 8). */
 export interface RegisterView {

@@ -74,7 +74,6 @@ export class Machine implements Platform {
   linux: LinuxKernel | undefined;
   /** Boots so far, and the kind of the last one. */
   bootCount = 0;
-  lastIpl: IplKind = 'power-on';
   hooks: MachineHooks = {};
   /** When set (recording or replaying), a `checkpoint` event with the machine digest this often. */
   checkpointEveryCycles: number | undefined;
@@ -224,7 +223,6 @@ export class Machine implements Platform {
     this.resetThreads();
     if (kind !== 'mpipl') this.profile.makeHostboot().normalIpl(this, this.profile.images());
     const booted: IplKind = kind === 'mpipl' && mpipl?.mpiplBoot !== true ? 'normal' : kind;
-    this.lastIpl = booted;
     this.bootCount++;
     this.emit('machine', 'ipl', { kind: booted, boot: this.bootCount });
     this.skiboot = this.profile.makeSkiboot();
@@ -269,10 +267,6 @@ export class Machine implements Platform {
     linux.panic(this, pir, cause);
   }
 
-  /** Schedule at an absolute cycle, surviving reboots (harness actions such as crash points). */
-  at(cycle: number, label: string, action: () => void): void {
-    this.queue.push(Math.max(cycle, this.currentCycle), label, action);
-  }
 
   // ------------------------------------------------------------ the scheduler
 

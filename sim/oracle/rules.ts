@@ -5,7 +5,7 @@
 import type { PhysicalMemory } from '../mem/physical-memory.js';
 import { HRMOR_BIT, MDST_MAX_ENTRIES, Ntuple, ProcDumpArea, SkibootMap, SpirahNtuple, FW_LOAD_AREA } from '../participants/layout.js';
 import { PAGE_SIZE } from '../mem/physical-memory.js';
-import { actCnt, PROC_DUMP, readTable, tryRead } from './readers.js';
+import { actCnt, physical, PROC_DUMP, readTable, tryRead } from './readers.js';
 
 export interface Span {
   readonly start: number;
@@ -30,7 +30,7 @@ export interface Expectation {
 
 /** A range by its address with bit 63 cleared (only bit 63: a 0x4… address is far outside RAM, not an alias). */
 function span(start: bigint, sizeBytes: number): Span {
-  const s = Number(start & ~HRMOR_BIT);
+  const s = physical(start);
   return { start: s, end: s + sizeBytes };
 }
 

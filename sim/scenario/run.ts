@@ -139,7 +139,6 @@ export class ScenarioHarness implements MachineHooks {
   bootIndex = -1;
   crashesDone = 0;
   finished = false;
-  readonly crashCycles: { cycle: number; pir: number; cause: string }[] = [];
   codeWorkload: MachineCodeWorkload | undefined;
   /**
    * When set, planned crashes are queued for the far future instead of their cycle (a sweep's
@@ -180,7 +179,6 @@ export class ScenarioHarness implements MachineHooks {
   }
 
   onPanic(pir: number, cause: CrashCause): void {
-    this.crashCycles.push({ cycle: this.m.cycle(), pir, cause });
     this.oracle.onPanic(pir, cause);
   }
 
@@ -283,13 +281,14 @@ export class ScenarioHarness implements MachineHooks {
     opts.onStop?.(m);
     const stoppedEarly = opts.stopAtCycle !== undefined && !this.finished;
     const note = this.finished || stoppedEarly ? undefined : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - this.crashesDone} crash(es) not reached`;
-    const crashes: CrashReport[] = oracle.rounds.map((round, i) => {
+    const crashes: CrashReport[] = oracle.rounds.map((round) => {
       const panic = round.panic;
       const snap = panic?.threads.find((t) => t.pir === panic.pir) ?? round.clockStop?.threads[0];
       return {
         cycle: panic?.cycle ?? round.clockStop?.cycle ?? 0,
         pir: panic?.pir ?? -1,
-        cause: panic?.cause ?? this.crashCycles[i]?.cause ?? 'firmware',
+        // A round without a panic is a clock stop OPAL started itself.
+        cause: panic?.cause ?? 'firmware',
         clockStopCycle: round.clockStop?.cycle,
         registers: registerView(snap ?? m.threads[0]!.snapshot()),
         mdrt: round.mdrt,

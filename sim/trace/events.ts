@@ -89,9 +89,3 @@ export class MemorySink implements TraceSink {
   }
 }
 
-export class TeeSink implements TraceSink {
-  constructor(private readonly sinks: readonly TraceSink[]) {}
-  event(e: SimEvent): void {
-    for (const s of this.sinks) s.event(e);
-  }
-}

@@ -56,6 +56,3 @@ export function mpiplWorkload(name: string, endian: 'le' | 'be'): WorkloadImage 
   return mpiplWorkloads().find((w) => w.name === name && w.endian === endian);
 }
 
-export function mpiplWorkloadNames(): string[] {
-  return [...new Set(mpiplWorkloads().map((w) => w.name))];
-}

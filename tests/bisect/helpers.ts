@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../../sim/cli/io.js';
 import { CannotTestError, ExitCode, UsageError } from '../../sim/core/errors.js';
-import type { CaptureOutput, CrashCause, FirmwareProfile, LinuxKernel } from '../../sim/participants/firmware.js';
-import type { Platform } from '../../sim/participants/platform.js';
+import type { FirmwareProfile } from '../../sim/participants/firmware.js';
 import type { ProfileFactory } from '../../sim/firmware/profiles.js';
 import { referenceProfile } from '../../sim/firmware/profiles.js';
 import type { ScenarioSpec } from '../../sim/scenario/scenario.js';
+import { TamperedLinux, type Tamper } from '../helpers/tampered-linux.js';
+export { TamperedLinux };
 
 export interface CmdRun {
   code: number;
@@ -42,32 +43,6 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'mpipl-bisect-'));
 }
 
-/** Delegating Linux with hooks around the real kernel. */
-export class TamperedLinux implements LinuxKernel {
-  constructor(
-    private readonly inner: LinuxKernel,
-    private readonly tamper: { afterBoot?: (p: Platform) => void; beforePanic?: (p: Platform, pir: number) => void },
-  ) {}
-  boot(p: Platform, bootPir: number): void {
-    this.inner.boot(p, bootPir);
-    this.tamper.afterBoot?.(p);
-  }
-  panic(p: Platform, pir: number, cause: CrashCause): void {
-    this.tamper.beforePanic?.(p, pir);
-    this.inner.panic(p, pir, cause);
-  }
-  release(p: Platform): void {
-    this.inner.release(p);
-  }
-  get capture(): CaptureOutput | undefined {
-    return this.inner.capture;
-  }
-  get dumpRegistered(): boolean {
-    return this.inner.dumpRegistered;
-  }
-}
-
-type Tamper = ConstructorParameters<typeof TamperedLinux>[1];
 
 /** `perRun` is called once per profile, i.e. once per run, so a tamper can keep per-run state. */
 function withLinux(name: string, perRun: () => Tamper): ProfileFactory {

@@ -11,7 +11,8 @@ import { referenceProfile } from '../../sim/firmware/profiles.js';
 import { MemorySink } from '../../sim/trace/events.js';
 import { ReferenceHostboot, type TablePair } from '../../sim/participants/hostboot/reference.js';
 import { SkibootModel } from '../../sim/participants/skiboot/skiboot.js';
-import type { CaptureOutput, FirmwareProfile, LinuxKernel, CrashCause } from '../../sim/participants/firmware.js';
+import type { CaptureOutput, FirmwareProfile } from '../../sim/participants/firmware.js';
+import { TamperedLinux } from '../helpers/tampered-linux.js';
 import type { Platform } from '../../sim/participants/platform.js';
 import type { InvariantId } from '../../sim/oracle/invariants.js';
 import { MpiplTag } from '../../sim/participants/opal-api.js';
@@ -28,31 +29,6 @@ function verdicts(patch: (base: FirmwareProfile) => Partial<FirmwareProfile>): M
   return out;
 }
 
-/** Delegating Linux whose hooks let a test tamper around the real kernel. */
-class TamperedLinux implements LinuxKernel {
-  constructor(
-    private readonly inner: LinuxKernel,
-    private readonly tamper: { beforePanic?: (p: Platform, pir: number) => void; afterBoot?: (p: Platform) => void; capture?: (c: CaptureOutput) => CaptureOutput } = {},
-  ) {}
-  boot(p: Platform, bootPir: number): void {
-    this.inner.boot(p, bootPir);
-    if (this.inner.capture !== undefined) this.tamper.afterBoot?.(p);
-  }
-  panic(p: Platform, pir: number, cause: CrashCause): void {
-    this.tamper.beforePanic?.(p, pir);
-    this.inner.panic(p, pir, cause);
-  }
-  release(p: Platform): void {
-    this.inner.release(p);
-  }
-  get capture(): CaptureOutput | undefined {
-    const c = this.inner.capture;
-    return c === undefined || this.tamper.capture === undefined ? c : this.tamper.capture(c);
-  }
-  get dumpRegistered(): boolean {
-    return this.inner.dumpRegistered;
-  }
-}
 
 describe('each invariant catches the breakage it guards', () => {
   it('the untampered scenario passes (control)', () => {
@@ -130,7 +106,7 @@ describe('each invariant catches the breakage it guards', () => {
 
   it('vmcore: a byte of the old kernel’s memory changed before the dump was read', () => {
     const v = verdicts((base) => ({
-      makeLinux: () => new TamperedLinux(base.makeLinux(), { afterBoot: (p) => p.mem.write8(0x9000_0000, 0x77) }),
+      makeLinux: () => new TamperedLinux(base.makeLinux(), { afterCaptureBoot: (p) => p.mem.write8(0x9000_0000, 0x77) }),
     }));
     expect(v.get('vmcore')).toBe(false);
   });
