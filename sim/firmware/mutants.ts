@@ -22,7 +22,7 @@ import { SkibootModel, type SkibootOptions } from '../participants/skiboot/skibo
 import { LinuxKernelModel } from '../participants/linux/kernel.js';
 import { KernelMem } from '../participants/linux/bytes.js';
 import { CrashInfoHeader, PtRegs } from '../participants/linux/constants.js';
-import { MpiplTag, OpalReboot, OpalToken, DumpRegion } from '../participants/opal-api.js';
+import { MpiplTag, DumpRegion } from '../participants/opal-api.js';
 import { SbeBits, HRMOR_BIT, MDRT_ENTRY_SIZE, MdrtEntry, MpiplMetadata, OpalMpiplFadump, ProcDumpArea, RegEntry, RegId, SkibootMap, ThreadHdr } from '../participants/layout.js';
 import { Slot } from '../cpu/state.js';
 import { SbeP9, SBE_HOST_RESPONSE_MASK, type SbeFaults } from '../participants/sbe/sbe-p9.js';
@@ -274,8 +274,6 @@ class SkibootAddRangeSwapsTables extends SkibootModel {
 // ====================================================================== Linux
 
 interface LinuxBug {
-  /** Replace what the kernel sees of the platform (its OPAL calls). */
-  readonly platform?: (p: Platform, k: LinuxKernelModel) => Platform;
   /** Right after the kernel's own panic code ran. */
   readonly afterPanic?: (p: Platform, k: LinuxKernelModel, pir: number) => void;
   /** Right after a capture kernel processed the dump. */
@@ -289,24 +287,20 @@ class MutantLinux implements LinuxKernel {
     private readonly bug: LinuxBug,
   ) {}
 
-  private view(p: Platform): Platform {
-    return this.bug.platform === undefined ? p : this.bug.platform(p, this.k);
-  }
-
   boot(p: Platform, bootPir: number): void {
-    this.k.boot(this.view(p), bootPir);
+    this.k.boot(p, bootPir);
     const c = this.k.capture;
     if (c !== undefined) this.bug.afterCapture?.(p, this.k, c);
   }
 
   panic(p: Platform, pir: number, cause: CrashCause): void {
     const first = this.k.crashingPir === undefined;
-    this.k.panic(this.view(p), pir, cause);
+    this.k.panic(p, pir, cause);
     if (first && this.k.crashingPir === pir) this.bug.afterPanic?.(p, this.k, pir);
   }
 
   release(p: Platform): void {
-    this.k.release(this.view(p));
+    this.k.release(p);
   }
 
   get capture(): CaptureOutput | undefined {
@@ -315,6 +309,17 @@ class MutantLinux implements LinuxKernel {
 
   get dumpRegistered(): boolean {
     return this.k.dumpRegistered;
+  }
+}
+
+/** The PIR overwrite of crashing_cpu undone right after opal_fadump_trigger (before the clocks stop). */
+class LinuxCrashingCpuLogicalId extends LinuxKernelModel {
+  override trigger(p: Platform): void {
+    super.trigger(p);
+    const pir = this.crashingPir;
+    if (pir === undefined || this.conf === undefined) return;
+    const logical = p.topology.threads.findIndex((t) => t.pir === pir);
+    new KernelMem(p.mem, p.config.kernelEndian).w32(this.conf.fadumphdrAddr + CrashInfoHeader.crashingCpu, logical);
   }
 }
 
@@ -406,18 +411,12 @@ export const MUTANTS: readonly Mutant[] = [
   skiboot('skiboot-opal-tag-all-mdrt-regions', 'the MPIPL boot counts every MDRT entry as OPAL data, not only data_region 0x03', SkibootOpalTagAllMdrtRegions),
   skiboot('skiboot-zeroes-metadata-before-reading-tags', 'opal_mpipl_init zeroes mpipl_metadata before the MPIPL boot reads kernel_tag and boot_mem_size from it', SkibootZeroesMetadataFirst),
   skiboot('skiboot-add-range-swaps-mdst-mddt', 'OPAL_MPIPL_UPDATE(ADD_RANGE) appends dest to MDST and src to MDDT', SkibootAddRangeSwapsTables),
-  linux('linux-crashing-cpu-logical-id', 'opal_fadump_trigger leaves crashing_cpu as the logical CPU id instead of overwriting it with the PIR', {
-    platform: (p, k) =>
-      platformWith(p, {
-        opalCall: (callerPir, token, args) => {
-          if (token === OpalToken.CEC_REBOOT2 && args[0] === OpalReboot.MPIPL && k.conf !== undefined) {
-            const logical = p.topology.threads.findIndex((t) => t.pir === callerPir);
-            new KernelMem(p.mem, p.config.kernelEndian).w32(k.conf.fadumphdrAddr + CrashInfoHeader.crashingCpu, logical);
-          }
-          return p.opalCall(callerPir, token, args);
-        },
-      }),
-  }),
+  {
+    name: 'linux-crashing-cpu-logical-id',
+    description: 'opal_fadump_trigger leaves crashing_cpu as the logical CPU id instead of overwriting it with the PIR',
+    participant: 'linux',
+    make: (spec) => mutantProfile('linux-crashing-cpu-logical-id', spec, { makeLinux: () => new LinuxCrashingCpuLogicalId(linuxOptionsOf(spec)) }),
+  },
   linux('linux-crash-regs-after-crash-path', 'crash_fadump saves the crashing CPU pt_regs after the crash path moved NIP and LR (crash_fadump entry), not the panic-time values', {
     afterPanic: (p, k, pir) => {
       if (k.conf === undefined) return;
