@@ -1,5 +1,5 @@
 /**
- * Model-based test of skiboot's MPIPL OPAL calls (spec 6.1, 6.2; style anchor R13): random
+ * Model-based test of skiboot's MPIPL OPAL calls (spec 6.1, 6.2; fast-check commands): random
  * sequences of ADD_RANGE / REMOVE_RANGE / REMOVE_ALL / FREE_PRESERVED_MEMORY / REGISTER_TAG /
  * QUERY_TAG — valid and failing ones — run against the real machine through the OPAL entry point,
  * and against a plain model of the two tables written from the spec. After every command the

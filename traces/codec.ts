@@ -1,5 +1,5 @@
 /**
- * The only importer of msgpackr. Every option is written out (style anchor R10): the on-disk bytes
+ * The only importer of msgpackr. Every option is written out (trace-format.md): the on-disk bytes
  * must not change when msgpackr changes a default, and no module-global extension registry or
  * record `structures` may become out-of-band state a reader needs.
  *

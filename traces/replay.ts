@@ -1,5 +1,5 @@
 /**
- * Replay comparison (design section 7, style anchor R12): walk the recorded items and the items a
+ * Replay comparison (design section 7; re-execute and compare): walk the recorded items and the items a
  * re-run produced, one by one, and stop at the first difference with a report of the cycle, both
  * items, the differing fields and the last few items that agreed.
  *

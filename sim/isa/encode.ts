@@ -1,5 +1,5 @@
 /**
- * Encode: the inverse of decode, for tests and generated programs (style anchors R13/R15).
+ * Encode: the inverse of decode, for property tests and generated per-instruction programs.
  * `encode(name, fields)` starts from the row's fixed bits and inserts every free field; a
  * missing, unknown or out-of-range field is a RangeError, so a generator bug cannot silently
  * produce a different instruction. Option bits (Rc, OE, LK, AA, BH, L, LEV, TH) default to 0.

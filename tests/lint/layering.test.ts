@@ -1,5 +1,5 @@
 /**
- * The layout shows who may import whom (style anchors, section 5): participants touch the machine
+ * The layout shows who may import whom (design section 3): participants touch the machine
  * only through the Platform and never each other; the oracle reads the machine, not the models it
  * judges; nothing in sim/ but the CLI (the composition root) knows the trace file format.
  */
