@@ -28,6 +28,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Only an explicit request rewrites the tracked picture; a plain test run must not dirty the tree. */
 const UPDATE_SCREENSHOT = process.env['MPIPL_UPDATE_SCREENSHOT'] === '1';
 const DOCS_SCREENSHOT = join(REPO, 'docs', 'report-screenshot.png');
+/** The tracked picture's mtime before the tests, to show a plain run left it alone. */
+const DOCS_SCREENSHOT_MTIME = statSync(DOCS_SCREENSHOT, { throwIfNoEntry: false })?.mtimeMs;
 /** A mutant that breaks several invariants at seed 1, so the failing report has findings and broken ranges. */
 const FAILING_MUTANT = 'hostboot-mdrt-dest-is-src';
 
@@ -130,6 +132,7 @@ describe.skipIf(!browser.available)('the report in Chromium', () => {
     const shot = UPDATE_SCREENSHOT ? DOCS_SCREENSHOT : join(dir, 'report-screenshot.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
+    if (!UPDATE_SCREENSHOT) expect(statSync(DOCS_SCREENSHOT, { throwIfNoEntry: false })?.mtimeMs).toBe(DOCS_SCREENSHOT_MTIME);
     await page.close();
   });
 
