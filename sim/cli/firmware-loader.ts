@@ -14,6 +14,7 @@ import { registerPlugin, referenceProfile, resolveProfile, type ProfileFactory }
 import type { FirmwareProfile } from '../participants/firmware.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import { pluginApi, type PluginApi } from '../firmware/plugin-api.js';
+import { guardProfile } from '../firmware/guard.js';
 
 /** Does `--firmware` name a file rather than a built-in profile? */
 export function isPluginPath(name: string): boolean {
@@ -58,7 +59,8 @@ export async function loadFirmware(name: string): Promise<ProfileFactory> {
     } catch (e) {
       throw new UsageError(`--firmware ${name}: the plugin threw: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
-    return { ...checkProfile(profile, name), contentHash };
+    // Everything the plugin's participants do from here on runs behind the participant-call guard.
+    return guardProfile({ ...checkProfile(profile, name), contentHash }, { firmware: name, file: pathToFileURL(file).href });
   };
   registerPlugin(name, factory);
   return factory;

@@ -12,6 +12,7 @@ import { deriveScenario, type ScenarioSpec } from '../../scenario/scenario.js';
 import { SCENARIO_LIMITS, splitConfigFile, validateScenario } from '../../scenario/validate.js';
 import { runScenario, type RunResult } from '../../scenario/run.js';
 import { isPluginPath, loadFirmware } from '../firmware-loader.js';
+import { describeFault } from '../../firmware/guard.js';
 import { messagesTo, outputTarget } from '../outputs.js';
 import { MemorySink } from '../../trace/events.js';
 import type { RegisterView } from '../../cpu/state.js';
@@ -27,6 +28,7 @@ const FLAGS = {
   record: { type: 'string' },
   'trace-level': { type: 'string' },
   json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
 } as const;
 
 /** Read and validate `--config FILE` (JSON; keys of sim/machine/config.ts plus optional `linux` and `faults`). */
@@ -97,12 +99,13 @@ export function runJson(r: RunResult): Record<string, unknown> {
     finalCycle: r.finalCycle,
     finalDigest: r.finalDigest,
     note: r.note ?? null,
+    fault: r.fault === undefined ? null : { firmware: r.fault.firmware, activity: r.fault.activity, reason: r.fault.reason, location: r.fault.location ?? null },
   };
 }
 
 const REGION_NAMES: Record<number, string> = { 0x01: 'console', 0x02: 'HBRT log', 0x03: 'OPAL', 0x80: 'kernel' };
 
-export function runText(r: RunResult): string {
+export function runText(r: RunResult, verbose = false): string {
   const c = r.spec.config;
   const lines: string[] = [];
   lines.push(`mpipl-sim run  seed=${r.spec.seed}  firmware=${r.spec.firmware}  machine=${c.chips} chip × ${c.coresPerChip} cores × SMT${c.threadsPerCore}, ${humanBytes(c.ramSizeBytes)}  workload=${c.workload}`);
@@ -117,7 +120,12 @@ export function runText(r: RunResult): string {
     const w = Math.max(...inv.map((x) => x.id.length), 0);
     for (const x of inv) lines.push(`  ${x.ok ? 'ok  ' : 'FAIL'} ${x.id.padEnd(w)}  ${x.detail}`);
   });
-  if (r.note !== undefined) lines.push(`note: ${r.note}`);
+  // Verdicts about no crash round (a fault before the first crash) would otherwise go unprinted.
+  const orphans = r.invariants.filter((x) => x.round >= r.crashes.length && !x.ok);
+  for (const x of orphans) lines.push(`  FAIL ${x.id}  ${x.detail}`);
+  if (r.fault !== undefined) lines.push(`firmware-fault: ${describeFault(r.fault)}  (firmware ${r.fault.firmware})`);
+  else if (r.note !== undefined) lines.push(`note: ${r.note}`);
+  if (r.fault?.stack !== undefined && verbose) lines.push(r.fault.stack);
   lines.push(`verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}  (${r.invariants.filter((x) => x.ok).length}/${r.invariants.length} checks, final cycle ${r.finalCycle})`);
   return `${lines.join('\n')}\n`;
 }
@@ -137,6 +145,6 @@ export const runCommand: Command = async (argv: string[], io: CliIo) => {
   const result = record === undefined ? runScenario(spec, { sink: new MemorySink(), profile }) : recordRun(spec, profile, record, level);
   const say = messagesTo(io, record);
   if (boolFlag(p, 'json')) say(`${JSON.stringify(runJson(result), null, 2)}\n`);
-  else say(runText(result));
+  else say(runText(result, boolFlag(p, 'verbose')));
   return result.verdict === 'pass' ? 0 : 1;
 };
