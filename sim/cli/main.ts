@@ -18,6 +18,9 @@ import { sweepCommand } from './commands/sweep.js';
 import { benchCommand } from './commands/bench.js';
 import { commandHelp, generalHelp, HELP, wantsHelp } from './help.js';
 import { SIMULATOR_VERSION } from '../version.js';
+import { isMainThread } from 'node:worker_threads';
+import { pluginFirmwareIn, runSandboxed } from './sandbox.js';
+import { FirmwareFault } from '../firmware/guard.js';
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -76,9 +79,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(commandHelp(name));
     return ExitCode.pass;
   }
+  // Plugin code runs in a watched worker thread (check watches its own workers).
+  const plugin = name === 'check' ? undefined : pluginFirmwareIn(rest);
+  if (plugin !== undefined && isMainThread) return runSandboxed(name, rest, plugin, io);
   try {
     return await cmd(rest, io);
   } catch (e) {
+    if (e instanceof FirmwareFault) {
+      // Outside a scenario run (sweep, bisect): still a finding about the firmware, one line.
+      io.stdout(`firmware-fault: ${e.message}  (firmware ${e.info.firmware}, invariant firmware-sane)\n`);
+      if (rest.includes('--verbose') && e.info.stack !== undefined) io.stderr(`${e.info.stack}\n`);
+      return ExitCode.finding;
+    }
     if (e instanceof UsageError) {
       io.stderr(errorLine(name, e.message));
       return ExitCode.usage;

@@ -23,6 +23,12 @@ const STOP_WORD = 0;
 /** Default host-time limit for one call into plugin code (or loading a plugin). */
 export const WATCHDOG_LIMIT_MS_DEFAULT = 20_000;
 
+/** The limit in force: MPIPL_SIM_WATCHDOG_SECONDS (tests use a short one), else the default. */
+export function watchdogLimitMs(): number {
+  const s = Number(process.env['MPIPL_SIM_WATCHDOG_SECONDS']);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : WATCHDOG_LIMIT_MS_DEFAULT;
+}
+
 export class WatchdogBoard {
   readonly words: Int32Array;
   readonly text: Uint8Array;

@@ -21,7 +21,7 @@ import { loadFirmware } from '../firmware-loader.js';
 import { deriveScenario } from '../../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../../machine/config.js';
 import { progressBar } from '../progress.js';
-import { WatchdogBoard, WATCHDOG_LIMIT_MS_DEFAULT, watch, workerScript } from '../watchdog.js';
+import { WatchdogBoard, watch, watchdogLimitMs, workerScript } from '../watchdog.js';
 
 const FLAGS = {
   runs: { type: 'string' },
@@ -244,7 +244,7 @@ async function checkWithWorkers(s: CheckSettings, onProgress: (n: number) => voi
     else setTimeout(terminateAll, 1000).unref();
   };
   process.on('SIGINT', onSigint);
-  const stopWatching = watch(board, WATCHDOG_LIMIT_MS_DEFAULT, (h) => {
+  const stopWatching = watch(board, watchdogLimitMs(), (h) => {
     if (outcome.hang !== undefined) return;
     outcome.hang = { activity: h.activity, seconds: h.seconds, scenario: lastScenario[h.slot]! };
     board.requestStop();
