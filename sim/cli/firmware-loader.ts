@@ -27,7 +27,15 @@ function checkProfile(p: unknown, path: string): FirmwareProfile {
   if (typeof p !== 'object' || p === null) throw new UsageError(`--firmware ${path}: the plugin returned ${p === null ? 'null' : typeof p}, not a firmware profile`);
   const o = p as Record<string, unknown>;
   for (const m of PROFILE_METHODS) if (typeof o[m] !== 'function') throw new UsageError(`--firmware ${path}: the profile has no ${m}() function`);
-  if (typeof o['name'] !== 'string') throw new UsageError(`--firmware ${path}: the profile has no name`);
+  if (typeof o['name'] !== 'string' || o['name'].length === 0 || o['name'].length > 200) throw new UsageError(`--firmware ${path}: the profile needs a name (1–200 characters)`);
+  const scratch = o['firmwareScratch'];
+  if (scratch !== undefined) {
+    const ok = (r: unknown): boolean => {
+      const x = r as Record<string, unknown> | null;
+      return typeof x === 'object' && x !== null && Number.isSafeInteger(x['start']) && Number.isSafeInteger(x['sizeBytes']) && (x['start'] as number) >= 0 && (x['sizeBytes'] as number) >= 0;
+    };
+    if (!Array.isArray(scratch) || scratch.length > 64 || !scratch.every(ok)) throw new UsageError(`--firmware ${path}: firmwareScratch must be a list of at most 64 {start, sizeBytes} non-negative integers`);
+  }
   return p as FirmwareProfile;
 }
 

@@ -221,6 +221,12 @@ describe('command line', () => {
     [['shrink'], /^mpipl-sim shrink: expected exactly one trace FILE/],
     [['sweep', '--seed', '1'], /^mpipl-sim sweep: --from CYCLE/],
     [['inspect'], /^mpipl-sim inspect: expected one trace FILE/],
+    // Inputs that never end are read with a bound, not forever.
+    [['run', '--config', '/dev/zero'], /--config: \/dev\/zero is larger than 1048576 bytes/],
+    [['exec', '/dev/zero'], /ELF: \/dev\/zero is larger than/],
+    // Crash cycles past the cycle limit are range errors before anything runs.
+    [['sweep', '--seed', '1', '--from', '100000000', '--to', '100000001'], /--to: crash cycles must be below the scenario's cycle limit 100000000/],
+    [['bisect', 'crash', '--seed', '1', '--good', '1', '--bad', '200000000'], /crash cycles must be below the scenario's cycle limit/],
   ])('%j: exit 2, one line, `mpipl-sim CMD:` prefix', async (argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);
@@ -286,6 +292,14 @@ describe('firmware plugin faults are findings about the firmware', () => {
       const v = await cli('run', '--seed', '1', '--firmware', p, '--verbose');
       expect(v.stdout).toMatch(/\n\s+at /);
     }
+  });
+
+  it('a hostile firmwareScratch is an interface violation at load: exit 2, one line', async () => {
+    const p = plugin('scratch.mjs', "export default ({ reference }) => ({ ...reference, name: 'x', firmwareScratch: [{ start: -1, sizeBytes: 1e300 }] });\n");
+    const r = await cli('run', '--seed', '1', '--firmware', p);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/firmwareScratch must be/);
+    oneLine(r.stderr);
   });
 
   it('an opalCall that never returns and a top-level await that never settles end as verdicts (watchdog)', async () => {

@@ -1,7 +1,7 @@
 /**
  * `mpipl-sim run`: one scenario, judged by the oracle (design section 8).
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../input-file.js';
 import type { Command, CliIo } from '../io.js';
 import { boolFlag, intFlag, parseFlags, stringFlag } from '../args.js';
 import { UsageError } from '../../core/errors.js';
@@ -34,13 +34,7 @@ const FLAGS = {
 /** Read and validate `--config FILE` (JSON; keys of sim/machine/config.ts plus optional `linux` and `faults`). */
 export function loadConfigFile(path: string | undefined): { config: MachineConfig; linux: Record<string, unknown>; faults: Record<string, unknown> } {
   if (path === undefined) return { config: DEFAULT_CONFIG, linux: {}, faults: {} };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--config: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  if (text.length > 1 << 20) throw new UsageError(`--config: ${path} is larger than 1 MiB`);
+  const text = readInputFile(path, '--config', 1 << 20).toString('utf8');
   let obj: unknown;
   try {
     obj = JSON.parse(text);

@@ -56,6 +56,7 @@ export const sweepCommand: Command = async (argv: string[], io: CliIo) => {
   const cycles = to - from + 1;
   if (cycles > SWEEP_WINDOW_MAX_CYCLES) throw new UsageError(`the window holds ${cycles} cycles, at most ${SWEEP_WINDOW_MAX_CYCLES}`);
   const spec = scenarioFromFlags(p);
+  if (to >= spec.maxCycles) throw new UsageError(`--to: crash cycles must be below the scenario's cycle limit ${spec.maxCycles}`);
   const profileFor = resolveProfile(spec.firmware);
   const workersAsked = intFlag(p, 'workers', 256);
   if (workersAsked === 0) throw new UsageError('--workers: at least 1');
