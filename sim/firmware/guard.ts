@@ -82,7 +82,7 @@ export interface PluginIdentity {
 export function faultFrom(e: unknown, id: PluginIdentity, activity: string): FirmwareFault {
   if (e instanceof FirmwareFault) return e;
   const err = e instanceof Error ? e : undefined;
-  const reason = err === undefined ? `threw ${typeof e === "string" ? quote(e) : String(e)}` : `threw ${err.name === 'Error' ? '' : `${err.name} `}${quote(err.message)}`;
+  const reason = err === undefined ? `threw ${typeof e === 'string' ? quote(e) : String(e)}` : `threw ${err.name === 'Error' ? '' : `${err.name} `}${quote(err.message)}`;
   return new FirmwareFault({ firmware: id.firmware, activity, reason, location: pluginFrame(err?.stack, id.file), stack: err?.stack });
 }
 
