@@ -111,6 +111,19 @@ describe('outputs are written deliberately', () => {
     expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 
+  it('a reader that goes away (| head) ends the command quietly, no EPIPE stack', () => {
+    const r = spawnSync('bash', ['-c', 'node bin/mpipl-sim.js inspect traces/corpus/reference-seed5-full.mpt | head -1 > /dev/null'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+  });
+
+  it('run --record - streams the trace to stdout and the text to stderr', () => {
+    const out = join(dir, 'piped.mpt');
+    const r = spawnSync('bash', ['-c', `node bin/mpipl-sim.js run --seed 2 --record - > '${out}'`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/verdict: PASS/);
+    expect(spawnSync(process.execPath, ['bin/mpipl-sim.js', 'replay', out], { encoding: 'utf8' }).status).toBe(0);
+  });
+
   it('`-` is stdout: the data there, the message on stderr', async () => {
     const r = await cli('report', SEED1, '-o', '-');
     expect(r.code).toBe(0);
