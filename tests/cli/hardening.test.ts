@@ -122,6 +122,13 @@ describe('outputs are written deliberately', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/verdict: PASS/);
     expect(spawnSync(process.execPath, ['bin/mpipl-sim.js', 'replay', out], { encoding: 'utf8' }).status).toBe(0);
+    // A pipe is read in order, so replay takes a trace from stdin; inspect (two passes) says why it cannot.
+    const piped = spawnSync('bash', ['-c', 'node bin/mpipl-sim.js run --seed 2 --record - 2>/dev/null | node bin/mpipl-sim.js replay /dev/stdin'], { encoding: 'utf8' });
+    expect(piped.stdout).toMatch(/replay matches/);
+    expect(piped.status).toBe(0);
+    const ins = spawnSync('bash', ['-c', `cat '${out}' | node bin/mpipl-sim.js inspect /dev/stdin`], { encoding: 'utf8' });
+    expect(ins.status).toBe(2);
+    expect(ins.stderr).toMatch(/needs a regular file, not a pipe/);
   });
 
   it('`-` is stdout: the data there, the message on stderr', async () => {

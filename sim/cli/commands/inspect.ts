@@ -10,6 +10,7 @@
  * the columns), so a corrupt trace prints one line on stderr and nothing on stdout, and memory
  * stays bounded whatever the trace's size.
  */
+import { existsSync, statSync } from 'node:fs';
 import type { CliIo, Command } from '../io.js';
 import { boolFlag, intFlag, parseFlags } from '../args.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
@@ -32,6 +33,8 @@ export const inspectCommand: Command = async (argv: string[], io: CliIo): Promis
   if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
   const inRange = (cycle: number): boolean => cycle >= from && cycle <= to;
 
+  // Two passes (column widths, then lines): a pipe cannot be read twice.
+  if (existsSync(file) && !statSync(file).isFile()) throw new UsageError(`${file}: inspect reads the trace twice and needs a regular file, not a pipe or device (save it to a file first)`);
   const survey = surveyTrace(file, inRange);
   if (boolFlag(parsed, 'json')) io.stdout(`${JSON.stringify(jsonDocument(file, survey, inRange), null, 2)}\n`);
   else renderTimeline(file, survey, inRange, io);
