@@ -17,7 +17,7 @@ import { WatchdogBoard, watch, watchdogLimitMs, workerScript, type Hang } from '
 import { ExitCode } from '../core/errors.js';
 
 /** JS heap of the sandbox worker. */
-const SANDBOX_HEAP_MB = 2048;
+const SANDBOX_HEAP_MB = 1024;
 
 /** The plugin path among `--firmware X` / `--firmware=X`, if any. */
 export function pluginFirmwareIn(argv: readonly string[]): string | undefined {

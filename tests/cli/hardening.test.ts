@@ -350,9 +350,9 @@ describe('firmware plugin faults are findings about the firmware', () => {
 });
 
 describe('check', () => {
-  it('Ctrl-C stops it (2 workers), keeps the counterexample written, says what was done, exit 130', async () => {
-    const corpus = join(dir, 'int-corpus');
-    const child = spawn(process.execPath, ['bin/mpipl-sim.js', 'check', '--time', '600', '--seed', '3', '--workers', '2', '--firmware', 'mutant:skiboot-query-tag-not-big-endian', '--corpus', corpus], {
+  it.each(['1', '2'])('Ctrl-C stops it (%s worker(s)), keeps the counterexample written, says what was done, exit 130', async (workers) => {
+    const corpus = join(dir, `int-corpus-${workers}`);
+    const child = spawn(process.execPath, ['bin/mpipl-sim.js', 'check', '--time', '600', '--seed', '3', '--workers', workers, '--firmware', 'mutant:skiboot-query-tag-not-big-endian', '--corpus', corpus], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
