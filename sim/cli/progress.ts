@@ -38,9 +38,11 @@ export function progressBar(io: CliIo, label: string, total: number, unit: strin
     stop: () => bar.stop(),
     interrupt: (print) => {
       // The bar is on stderr, findings on stdout, both on this terminal: clear the bar's line so
-      // the finding starts at column 0 and is not cut at the terminal width.
-      process.stderr.write('\r\x1b[2K');
+      // the finding starts at column 0, and turn line wrapping (which the bar disables) back on
+      // while it prints, so a long finding is printed whole instead of cut at the terminal width.
+      process.stderr.write('\r\x1b[2K\x1b[?7h');
       print();
+      process.stderr.write('\x1b[?7l');
       bar.render();
     },
   };

@@ -373,6 +373,13 @@ describe('check', () => {
     expect(files.filter((f) => f.endsWith('.tmp'))).toHaveLength(0);
   });
 
+  it('on a terminal a FAIL line clears the progress bar and is printed whole (wrapping on)', () => {
+    // util-linux `script` gives the child a terminal.
+    const r = spawnSync('script', ['-qec', 'node bin/mpipl-sim.js check --runs 3 --seed 5 --firmware mutant:skiboot-add-range-swaps-mdst-mddt', '/dev/null'], { encoding: 'utf8' });
+    expect(r.error, 'script(1) from util-linux is needed').toBeUndefined();
+    expect(r.stdout).toContain('\x1b[2K\x1b[?7hFAIL vmcore: seed 5, 1 chip × 2 cores × SMT4, 4 GiB RAM, little-endian kernel: [boot 0]; crash at +2721 cycles on PIR 0x5 → vmcore: PT_LOAD p_paddr 0x0: byte at +0x0 is 0x0, clock-stop 0xc');
+  });
+
   it('a known invariant is counted, not shrunk again; --workers beyond the cores is capped with a warning', async () => {
     const r = await cli('check', '--runs', '6', '--seed', '5', '--workers', '4096', '--firmware', 'mutant:hostboot-reg-offset-0x18');
     expect(r.code).toBe(1);
