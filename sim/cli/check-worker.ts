@@ -18,7 +18,11 @@ await loadFirmware(settings.firmware);
 monitor.exit();
 const report = checkInProcess(
   settings,
-  (n) => parentPort!.postMessage({ type: 'run', n }),
+  (n) => {
+    // Every scenario is progress the watchdog sees (built-in firmware makes no guarded calls).
+    monitor.note(`scenario ${n}`);
+    parentPort!.postMessage({ type: 'run', n });
+  },
   (failure) => parentPort!.postMessage({ type: 'failure', failure }),
   () => board.stopRequested(),
   (invariant) => parentPort!.postMessage({ type: 'repeat', invariant }),

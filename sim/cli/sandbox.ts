@@ -62,7 +62,7 @@ export function runSandboxed(name: string, argv: readonly string[], firmware: st
     process.on('SIGINT', onSigint);
     const stopWatching = watch(board, limitMs, (h: Hang) => {
       void worker.terminate();
-      fault(`${h.activity} did not return within ${h.seconds} s (watchdog)`);
+      fault(h.text);
     });
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'out') io.stdout(m.data);

@@ -93,15 +93,26 @@ export class WatchdogBoard {
 /** A hang the watchdog saw: which slot, doing what, for how long. */
 export interface Hang {
   readonly slot: number;
+  /** What hung, as a sentence subject: `skiboot.opalCall did not return within 20 s (watchdog)`. */
   readonly activity: string;
   readonly seconds: number;
+  /** The verdict's text. */
+  readonly text: string;
 }
 
 /**
- * Poll the board (on the supervising thread's event loop) and call `onHang` once for a slot that
- * stayed inside plugin code without progress for `limitMs`. Returns a function that stops polling.
+ * Outside plugin calls the worker is in built-in code, which always progresses, or in a closure
+ * the plugin scheduled (not a wrapped call): after this many times the limit without any progress
+ * on the board (calls, scenarios), that is a hang too.
  */
-export function watch(board: WatchdogBoard, limitMs: number, onHang: (h: Hang) => void): () => void {
+export const IDLE_LIMIT_FACTOR = 10;
+
+/**
+ * Poll the board (on the supervising thread's event loop) and call `onHang` once for a slot that
+ * stayed inside plugin code without progress for `limitMs` — or, with `idleRule` (workers that
+ * note every scenario on the board), made no progress at all for IDLE_LIMIT_FACTOR times that. Returns a function that stops polling.
+ */
+export function watch(board: WatchdogBoard, limitMs: number, onHang: (h: Hang) => void, idleRule = false): () => void {
   const last = Array.from({ length: board.slots }, () => ({ seq: -1, sinceMs: hostNowMs() }));
   const timer = setInterval(
     () => {
@@ -112,9 +123,14 @@ export function watch(board: WatchdogBoard, limitMs: number, onHang: (h: Hang) =
         if (s.seq !== l.seq) {
           l.seq = s.seq;
           l.sinceMs = now;
-        } else if (s.depth > 0 && now - l.sinceMs > limitMs) {
+        } else if ((s.depth > 0 || idleRule) && now - l.sinceMs > (s.depth > 0 ? limitMs : limitMs * IDLE_LIMIT_FACTOR)) {
+          const seconds = Math.round((s.depth > 0 ? limitMs : limitMs * IDLE_LIMIT_FACTOR) / 1000);
           l.sinceMs = Infinity; // report once
-          onHang({ slot, activity: s.activity, seconds: Math.round(limitMs / 1000) });
+          const text =
+            s.depth > 0
+              ? `${s.activity} did not return within ${seconds} s (watchdog)`
+              : `no progress for ${seconds} s outside plugin calls, last: ${s.activity || 'none'} (a closure the plugin scheduled?) (watchdog)`;
+          onHang({ slot, activity: s.activity, seconds, text });
         }
       }
     },

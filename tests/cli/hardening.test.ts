@@ -322,6 +322,25 @@ describe('firmware plugin faults are findings about the firmware', () => {
     oneLine(r.stderr);
   });
 
+  it('check: a closure the plugin scheduled that never returns is caught by the idle rule', async () => {
+    const sched = plugin(
+      'sched.mjs',
+      `export default ({ reference, classes }) => {
+  class S extends classes.SkibootModel { boot(p) { super.boot(p); p.schedule(10, 'evil', () => { for (;;) {} }); } }
+  return { ...reference, name: 'sched', makeSkiboot: () => new S() };
+};
+`,
+    );
+    process.env['MPIPL_SIM_WATCHDOG_SECONDS'] = '0.3';
+    try {
+      const c = await cli('check', '--runs', '3', '--firmware', sched);
+      expect(c.code).toBe(1);
+      expect(c.stdout).toMatch(/firmware-fault: no progress for 3 s outside plugin calls/);
+    } finally {
+      delete process.env['MPIPL_SIM_WATCHDOG_SECONDS'];
+    }
+  });
+
   it('an opalCall that never returns and a top-level await that never settles end as verdicts (watchdog)', async () => {
     const loop = plugin(
       'loop.mjs',

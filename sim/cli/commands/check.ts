@@ -182,7 +182,7 @@ export const checkCommand: Command = async (argv: string[], io: CliIo) => {
   bar.stop();
   if (outcome.hang !== undefined) {
     const h = outcome.hang;
-    const detail = `${h.activity} did not return within ${h.seconds} s (watchdog)`;
+    const detail = h.text;
     findings.set('firmware-sane', { f: undefined, invariant: 'firmware-sane', detail, description: h.scenario, trace: null, repeats: 0 });
     if (!json) io.stdout(`FAIL firmware-sane: ${h.scenario} → firmware-fault: ${detail}  (firmware ${s.firmware})\n`);
   }
@@ -217,7 +217,7 @@ export const checkCommand: Command = async (argv: string[], io: CliIo) => {
 interface WorkersOutcome {
   runs: number;
   interrupted: boolean;
-  hang: { activity: string; seconds: number; scenario: string } | undefined;
+  hang: { text: string; scenario: string } | undefined;
 }
 
 /**
@@ -246,10 +246,10 @@ async function checkWithWorkers(s: CheckSettings, onProgress: (n: number) => voi
   process.on('SIGINT', onSigint);
   const stopWatching = watch(board, watchdogLimitMs(), (h) => {
     if (outcome.hang !== undefined) return;
-    outcome.hang = { activity: h.activity, seconds: h.seconds, scenario: lastScenario[h.slot]! };
+    outcome.hang = { text: h.text, scenario: lastScenario[h.slot]! };
     board.requestStop();
     terminateAll();
-  });
+  }, true);
   const deadline = s.timeMs === undefined ? undefined : setTimeout(() => board.requestStop(), s.timeMs);
   deadline?.unref();
   const jobs = Array.from({ length: s.workers }, (_, w) => {
