@@ -48,6 +48,9 @@ describe('outputs are written deliberately', () => {
   it('a character device is written through, never replaced', async () => {
     const r = await cli('report', SEED1, '-o', '/dev/null');
     expect(r.code).toBe(0);
+    const v = await cli('vmcore', SEED1, '-o', '/dev/null', '--opalcore', '/dev/null');
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/^\/dev\/null: \/proc\/vmcore of round 0/);
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
 
