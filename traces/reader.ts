@@ -8,7 +8,7 @@
  * (format version, or an event kind this build does not know) is a CannotTestError (exit 125), so
  * `git bisect run` skips the commit instead of blaming it.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { SimEvent } from '../sim/trace/events.js';
 import { CannotTestError, UsageError } from '../sim/core/errors.js';
 import { digestBytes } from '../sim/core/digest.js';
@@ -59,11 +59,16 @@ class BufferInput implements ByteInput {
 }
 
 class FileInput implements ByteInput {
+  /** Where a pipe stands: `mpipl-sim run --record - | mpipl-sim inspect /dev/stdin` reads in order. */
+  private streamPos = 0;
+
   constructor(
     private readonly fd: number,
     private readonly name: string,
+    private readonly seekable: boolean,
   ) {}
   read(positionBytes: number, lengthBytes: number): Uint8Array {
+    if (!this.seekable) return this.readStream(positionBytes, lengthBytes);
     const buf = new Uint8Array(lengthBytes);
     let got = 0;
     try {
@@ -78,6 +83,26 @@ class FileInput implements ByteInput {
     }
     return got === lengthBytes ? buf : buf.subarray(0, got);
   }
+
+  /** A pipe or device: reads must go forward (the reader's do); a gap is read and dropped. */
+  private readStream(positionBytes: number, lengthBytes: number): Uint8Array {
+    if (positionBytes < this.streamPos) throw new UsageError(`cannot read trace ${this.name}: it is not a seekable file and the reader went back; save it to a file first`);
+    const skip = positionBytes - this.streamPos;
+    const buf = new Uint8Array(skip + lengthBytes);
+    let got = 0;
+    try {
+      while (got < buf.length) {
+        const n = readSync(this.fd, buf, got, buf.length - got, null);
+        if (n === 0) break;
+        got += n;
+      }
+    } catch (err) {
+      const code = err instanceof Error && 'code' in err ? String(err.code) : String(err);
+      throw new UsageError(`cannot read trace ${this.name}: ${code}`);
+    }
+    this.streamPos += got;
+    return got <= skip ? new Uint8Array(0) : buf.subarray(skip, got);
+  }
 }
 
 /** Stream the items of the trace file at `path`. The file is closed when iteration ends or stops. */
@@ -90,7 +115,7 @@ export function* readTrace(path: string): Generator<TraceItem, void, undefined> 
     throw new UsageError(`cannot read trace ${path}: ${code}`);
   }
   try {
-    yield* readItems(new FileInput(fd, path), path);
+    yield* readItems(new FileInput(fd, path, fstatSync(fd).isFile()), path);
   } finally {
     closeSync(fd);
   }

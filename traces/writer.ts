@@ -10,8 +10,6 @@
  * instructions closes the pending chunk of the other kind, so the reader yields items in exactly
  * the emission order and replay can compare them one by one.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, constants as fsConstants } from 'node:fs';
-import { dirname } from 'node:path';
 import type { SimEvent, TraceSink } from '../sim/trace/events.js';
 import { SimBugError, UsageError, assert } from '../sim/core/errors.js';
 import { digestBytes } from '../sim/core/digest.js';
@@ -36,7 +34,7 @@ import {
   type TraceItem,
 } from './format.js';
 import { InsnEncoder, instructionProblem } from './insn-codec.js';
-import { fsErrorCode, syncDirectory } from './fs-util.js';
+import { OutputFile, type OutputTarget } from './output-file.js';
 
 export interface TraceWriterOptions {
   /** Events per chunk (default 4096): small enough to stream, large enough that headers are noise. */
@@ -204,35 +202,30 @@ type WriterState = 'idle' | 'open' | 'closed' | 'aborted';
 
 /**
  * A TraceSink that records to a `.mpt` file. Usage: `open(path, header)`, then `event()` /
- * `instruction()`, then `close(footer)`; on any failure or interruption, `abort()`.
+ * `instruction()`, then `close(footer)`; on any failure or interruption, `abort()`. The output is
+ * a path (a regular file is written atomically) or a resolved OutputTarget (traces/output-file.ts:
+ * devices, FIFOs and standard output are written through).
  */
 export class TraceWriter implements TraceSink {
   private state: WriterState = 'idle';
-  private fd = -1;
-  private path = '';
-  private tmpPath = '';
+  private out: OutputFile | undefined;
   private encoder: TraceEncoder | undefined;
   private pending: Uint8Array[] = [];
   private pendingSizeBytes = 0;
 
   /** The temporary file being written, while open (tests use it to simulate a crash). */
   get temporaryPath(): string | undefined {
-    return this.state === 'open' ? this.tmpPath : undefined;
+    return this.state === 'open' ? this.out?.temporaryPath : undefined;
   }
 
   /**
-   * Start writing. The temporary name is `<path>.<pid>.tmp` in the same directory (same file
+   * Start writing. A file's temporary name is `<path>.<pid>.tmp` in the same directory (same file
    * system, so the final rename is atomic); host data in the name never reaches the file's bytes.
    */
-  open(path: string, header: TraceHeaderInput, options?: TraceWriterOptions): void {
+  open(path: string | OutputTarget, header: TraceHeaderInput, options?: TraceWriterOptions): void {
     assert(this.state === 'idle', 'TraceWriter.open called once');
-    this.path = path;
-    this.tmpPath = `${path}.${process.pid}.tmp`;
-    try {
-      this.fd = openSync(this.tmpPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o644);
-    } catch (err) {
-      throw new UsageError(`cannot write trace ${path}: ${fsErrorCode(err)}`);
-    }
+    const target: OutputTarget = typeof path === 'string' ? { kind: 'file', path, finalPath: path } : path;
+    this.out = new OutputFile(target, 'trace');
     this.state = 'open';
     this.guard(() => {
       this.encoder = new TraceEncoder(header, (b) => this.enqueue(b), options);
@@ -255,12 +248,8 @@ export class TraceWriter implements TraceSink {
     return this.guard(() => {
       const written = this.encoder!.finish(footer);
       this.drain();
-      fsyncSync(this.fd);
-      closeSync(this.fd);
-      this.fd = -1;
-      renameSync(this.tmpPath, this.path);
+      this.out!.commit();
       this.state = 'closed';
-      syncDirectory(dirname(this.path));
       return written;
     });
   }
@@ -269,19 +258,7 @@ export class TraceWriter implements TraceSink {
   abort(): void {
     if (this.state !== 'open') return;
     this.state = 'aborted';
-    if (this.fd >= 0) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // Already failing; the unlink below is what matters.
-      }
-      this.fd = -1;
-    }
-    try {
-      unlinkSync(this.tmpPath);
-    } catch {
-      // Nothing to remove.
-    }
+    this.out?.abort();
     this.pending = [];
   }
 
@@ -291,7 +268,6 @@ export class TraceWriter implements TraceSink {
       return fn();
     } catch (err) {
       this.abort();
-      if (err instanceof Error && 'code' in err && typeof err.code === 'string') throw new UsageError(`cannot write trace ${this.path}: ${err.code}`);
       throw err;
     }
   }
@@ -307,8 +283,7 @@ export class TraceWriter implements TraceSink {
     const all = concatBytes(this.pending);
     this.pending = [];
     this.pendingSizeBytes = 0;
-    let at = 0;
-    while (at < all.length) at += writeSync(this.fd, all, at, all.length - at);
+    this.out!.append(all);
   }
 }
 

@@ -33,8 +33,10 @@ export interface CheckOptions {
   /** Stop after this many runs (excluding shrinking). */
   readonly runs: number;
   readonly shard?: Shard;
-  /** Asked between rounds (time budget, Ctrl-C). */
+  /** Asked before every scenario, also while shrinking (time budget, Ctrl-C). */
   readonly shouldStop?: () => boolean;
+  /** A failing round whose invariant was already reported: counted, not shrunk again. */
+  readonly onRepeat?: (invariant: InvariantId | 'cycle-limit') => void;
   /** After each scenario run (progress). */
   readonly onRun?: (runsDone: number) => void;
   /** As soon as a failure is shrunk (so an interrupted check keeps it). */
@@ -83,7 +85,11 @@ export function runCheck(o: CheckOptions): CheckReport {
   const seen = new Set<string>();
   let runs = 0;
   let rounds = 0;
-  for (let g = shard.index; runs < o.runs && !(o.shouldStop?.() ?? false); g += shard.count) {
+  // Checked before every scenario, so a time budget or Ctrl-C ends the check within one scenario;
+  // once stopped, the rest of a round is skipped (fast-check still draws, nothing runs).
+  let stopped = false;
+  const stopNow = (): boolean => (stopped ||= o.shouldStop?.() ?? false);
+  for (let g = shard.index; runs < o.runs && !stopNow(); g += shard.count) {
     rounds++;
     const fcSeed = roundSeed(o.seed, g);
     const numRuns = Math.min(RUNS_PER_ROUND, o.runs - runs);
@@ -91,6 +97,7 @@ export function runCheck(o: CheckOptions): CheckReport {
     const examples = g === 0 ? (o.examples ?? []).map((e): [ScenarioSpec] => [e]) : [];
     const found = fc.check(
       fc.property(arb, (spec) => {
+        if (stopNow()) return true;
         roundRuns++;
         o.onRun?.(runs + roundRuns);
         return firstFailure(run(spec)) === undefined;
@@ -101,6 +108,11 @@ export function runCheck(o: CheckOptions): CheckReport {
     if (!found.failed || found.counterexamplePath === null) continue;
     const original = found.counterexample![0];
     const target = firstFailure(run(original))!;
+    if (seen.has(target.invariant)) {
+      // Already reported: shrinking it again would only spend time (a broken firmware fails most rounds).
+      o.onRepeat?.(target.invariant);
+      continue;
+    }
     // Shrink keeping the same invariant: replay the failing case and accept only candidates that
     // break that invariant again (a different failure is a different bug).
     // Shrinking is bounded by a run count, not by time, so the same seed always shrinks the same way:
@@ -108,7 +120,7 @@ export function runCheck(o: CheckOptions): CheckReport {
     let shrinkRuns = 0;
     const shrunk = fc.check(
       fc.property(arb, (spec) => {
-        if (++shrinkRuns > SHRINK_RUNS_MAX) return true;
+        if (++shrinkRuns > SHRINK_RUNS_MAX || stopNow()) return true;
         const f = firstFailure(run(spec));
         return f === undefined || f.invariant !== target.invariant;
       }),
@@ -116,9 +128,9 @@ export function runCheck(o: CheckOptions): CheckReport {
     );
     const spec = shrunk.failed ? shrunk.counterexample![0] : original;
     const detail = firstFailure(run(spec)) ?? target;
-    const key = `${detail.invariant}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    seen.add(target.invariant);
+    if (detail.invariant !== target.invariant && seen.has(detail.invariant)) continue;
+    seen.add(detail.invariant);
     o.onRun?.(runs);
     const failure: CheckFailure = { invariant: detail.invariant, detail: detail.detail, spec, description: describeScenario(spec), round: g, fcSeed, fcPath: found.counterexamplePath, shrinks: shrunk.numShrinks };
     failures.push(failure);

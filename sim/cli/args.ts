@@ -13,9 +13,27 @@ export interface Parsed {
   positionals: string[];
 }
 
+/**
+ * `--runs -1`: parseArgs refuses a value that starts with a dash ("ambiguous"). A negative number
+ * after a flag that takes a value is that flag's value, so intFlag can say what is wrong with it.
+ */
+function joinNegativeValues(argv: string[], flags: FlagSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : Object.keys(flags).find((k) => flags[k]!.short !== undefined && a === `-${flags[k]!.short}`);
+    if (name !== undefined && flags[name]?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export function parseFlags(argv: string[], flags: FlagSpec, allowPositionals: boolean): Parsed {
   try {
-    const r = parseArgs({ args: argv, options: flags, strict: true, allowPositionals });
+    const r = parseArgs({ args: joinNegativeValues(argv, flags), options: flags, strict: true, allowPositionals });
     return { values: r.values as Parsed['values'], positionals: r.positionals };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
@@ -34,8 +52,12 @@ export function stringFlag(p: Parsed, name: string): string | undefined {
 export function intFlag(p: Parsed, name: string, max: number = Number.MAX_SAFE_INTEGER): number | undefined {
   const s = stringFlag(p, name);
   if (s === undefined) return undefined;
-  const v = parseUnsigned(s);
-  if (v === undefined || v > BigInt(max)) throw new UsageError(`--${name}: expected an integer in [0, ${max}], got "${s}"`);
+  const t = s.trim();
+  if (/^-/.test(t)) throw new UsageError(`--${name}: must not be negative, got ${t}`);
+  if (/^[0-9.]+e[+-]?[0-9]+$/i.test(t)) throw new UsageError(`--${name}: write a plain integer (decimal or 0x hex), not exponent notation: ${t}`);
+  const v = parseUnsigned(t);
+  if (v === undefined) throw new UsageError(`--${name}: expected an integer (decimal or 0x hex), got "${s}"`);
+  if (v > BigInt(max)) throw new UsageError(`--${name}: ${s} is out of range (at most ${max})`);
   return Number(v);
 }
 

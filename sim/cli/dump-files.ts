@@ -15,14 +15,10 @@
  *   the file offset of its first byte (process_ptload_program_headers_elf64).
  * "Page" is the capture kernel's PAGE_SIZE, as in the kernel.
  */
-import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, constants as fsConstants } from 'node:fs';
-import { dirname } from 'node:path';
 import type { PhysicalMemory } from '../mem/physical-memory.js';
 import { PAGE_SIZE } from '../mem/physical-memory.js';
 import type { CoreFile } from '../participants/firmware.js';
-import { UsageError } from '../core/errors.js';
 import { hex } from '../core/u64.js';
-import { fsErrorCode, syncDirectory } from '../../traces/fs-util.js';
 
 const EHDR_SIZE = 64;
 const PHDR_SIZE = 56;
@@ -316,43 +312,3 @@ export function writeCoreFile(out: SparseOut, core: CoreFile): void {
     }
   }
 }
-
-/**
- * Create `path` atomically with `sizeBytes` bytes: `fill` writes the data at positions into a
- * temporary file in the same directory, the file is extended to its size (holes stay unallocated),
- * synced and renamed. On any failure the temporary file is removed and the final name untouched.
- */
-export function writeFileAtomically(path: string, sizeBytes: number, fill: (out: SparseOut) => void): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  let fd: number;
-  try {
-    fd = openSync(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o644);
-  } catch (err) {
-    throw new UsageError(`cannot write ${path}: ${fsErrorCode(err)}`);
-  }
-  try {
-    fill({
-      writeAt(positionBytes, data) {
-        let done = 0;
-        while (done < data.length) done += writeSync(fd, data, done, data.length - done, positionBytes + done);
-      },
-    });
-    ftruncateSync(fd, sizeBytes);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
-    renameSync(tmp, path);
-  } catch (err) {
-    if (fd >= 0) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Nothing left to remove.
-    }
-    if (err instanceof Error && 'code' in err && typeof err.code === 'string') throw new UsageError(`cannot write ${path}: ${err.code}`);
-    throw err;
-  }
-  syncDirectory(dirname(path));
-}
-
-

@@ -14,6 +14,7 @@ import { registerPlugin, referenceProfile, resolveProfile, type ProfileFactory }
 import type { FirmwareProfile } from '../participants/firmware.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import { pluginApi, type PluginApi } from '../firmware/plugin-api.js';
+import { guardProfile } from '../firmware/guard.js';
 
 /** Does `--firmware` name a file rather than a built-in profile? */
 export function isPluginPath(name: string): boolean {
@@ -26,7 +27,15 @@ function checkProfile(p: unknown, path: string): FirmwareProfile {
   if (typeof p !== 'object' || p === null) throw new UsageError(`--firmware ${path}: the plugin returned ${p === null ? 'null' : typeof p}, not a firmware profile`);
   const o = p as Record<string, unknown>;
   for (const m of PROFILE_METHODS) if (typeof o[m] !== 'function') throw new UsageError(`--firmware ${path}: the profile has no ${m}() function`);
-  if (typeof o['name'] !== 'string') throw new UsageError(`--firmware ${path}: the profile has no name`);
+  if (typeof o['name'] !== 'string' || o['name'].length === 0 || o['name'].length > 200) throw new UsageError(`--firmware ${path}: the profile needs a name (1–200 characters)`);
+  const scratch = o['firmwareScratch'];
+  if (scratch !== undefined) {
+    const ok = (r: unknown): boolean => {
+      const x = r as Record<string, unknown> | null;
+      return typeof x === 'object' && x !== null && Number.isSafeInteger(x['start']) && Number.isSafeInteger(x['sizeBytes']) && (x['start'] as number) >= 0 && (x['sizeBytes'] as number) >= 0;
+    };
+    if (!Array.isArray(scratch) || scratch.length > 64 || !scratch.every(ok)) throw new UsageError(`--firmware ${path}: firmwareScratch must be a list of at most 64 {start, sizeBytes} non-negative integers`);
+  }
   return p as FirmwareProfile;
 }
 
@@ -58,7 +67,8 @@ export async function loadFirmware(name: string): Promise<ProfileFactory> {
     } catch (e) {
       throw new UsageError(`--firmware ${name}: the plugin threw: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
-    return { ...checkProfile(profile, name), contentHash };
+    // Everything the plugin's participants do from here on runs behind the participant-call guard.
+    return guardProfile({ ...checkProfile(profile, name), contentHash }, { firmware: name, file: pathToFileURL(file).href });
   };
   registerPlugin(name, factory);
   return factory;

@@ -16,52 +16,87 @@ import { bisectCommand } from './commands/bisect.js';
 import { shrinkCommand } from './commands/shrink.js';
 import { sweepCommand } from './commands/sweep.js';
 import { benchCommand } from './commands/bench.js';
+import { commandHelp, generalHelp, HELP, wantsHelp } from './help.js';
+import { SIMULATOR_VERSION } from '../version.js';
+import { isMainThread } from 'node:worker_threads';
+import { pluginFirmwareIn, runSandboxed } from './sandbox.js';
+import { FirmwareFault } from '../firmware/guard.js';
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  run: { run: runCommand, summary: 'run one scenario and judge it against every invariant' },
-  check: { run: checkCommand, summary: 'generate scenarios, judge each, shrink every failure to a counterexample' },
-  mutants: { run: mutantsCommand, summary: 'score the property suite against every built-in single-bug mutant' },
-  exec: { run: execCommand, summary: 'run a static ppc64 Linux ELF in user mode (compare with qemu-ppc64le)' },
-  replay: { run: replayCommand, summary: 're-run recorded traces and compare them bit for bit' },
-  bisect: { run: bisectCommand, summary: 'bisect crash | diverge | firmware: the first bad crash cycle, divergent cycle or firmware version' },
-  shrink: { run: shrinkCommand, summary: 'shrink a failing trace to a smaller scenario that breaks the same invariant' },
-  sweep: { run: sweepCommand, summary: 'check one scenario at every crash cycle in a window' },
-  bench: { run: benchCommand, summary: 'measure every performance goal against its baseline in the same run' },
-  inspect: { run: inspectCommand, summary: 'show a trace as a timeline (or JSON)' },
-  vmcore: { run: vmcoreCommand, summary: "write a round's /proc/vmcore (and OPAL core) as ELF core files" },
-  report: { run: reportCommand, summary: 'write a self-contained HTML report of a trace' },
+const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+  check: checkCommand,
+  mutants: mutantsCommand,
+  exec: execCommand,
+  replay: replayCommand,
+  bisect: bisectCommand,
+  shrink: shrinkCommand,
+  sweep: sweepCommand,
+  bench: benchCommand,
+  inspect: inspectCommand,
+  vmcore: vmcoreCommand,
+  report: reportCommand,
 };
 
-const USAGE = `usage: mpipl-sim <command> [options]
-
-commands:
-${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`)
-  .join('\n')}
-
-exit codes: 0 pass, 1 finding, 2 usage or bad input, 125 cannot test this trace
-`;
+/**
+ * One error style everywhere: `mpipl-sim CMD: message`. Messages that already start with the
+ * command's name (older call sites) are not prefixed twice.
+ */
+export function errorLine(name: string, message: string): string {
+  const first = message.split('\n')[0]!;
+  const bare = first.startsWith(`${name}: `) ? first.slice(name.length + 2) : first;
+  return `mpipl-sim ${name}: ${bare}\n`;
+}
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(USAGE);
+  if (name === undefined || name === '--help' || name === '-h') {
+    (name === undefined ? io.stderr : io.stdout)(generalHelp(SIMULATOR_VERSION));
     return name === undefined ? ExitCode.usage : ExitCode.pass;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`mpipl-sim ${SIMULATOR_VERSION}\n`);
+    return ExitCode.pass;
+  }
+  if (name === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      io.stdout(generalHelp(SIMULATOR_VERSION));
+      return ExitCode.pass;
+    }
+    if (HELP[topic] === undefined) {
+      io.stderr(`mpipl-sim help: unknown command "${topic}" (try: ${Object.keys(COMMANDS).join(', ')})\n`);
+      return ExitCode.usage;
+    }
+    io.stdout(commandHelp(topic));
+    return ExitCode.pass;
   }
   const cmd = COMMANDS[name];
   if (cmd === undefined) {
-    io.stderr(`mpipl-sim: unknown command "${name}" (try: ${Object.keys(COMMANDS).join(', ')})\n`);
+    io.stderr(`mpipl-sim: unknown command "${name}" (try: ${Object.keys(COMMANDS).join(', ')}, or --help)\n`);
     return ExitCode.usage;
   }
+  if (wantsHelp(rest)) {
+    io.stdout(commandHelp(name));
+    return ExitCode.pass;
+  }
+  // Plugin code runs in a watched worker thread (check watches its own workers).
+  const plugin = name === 'check' ? undefined : pluginFirmwareIn(rest);
+  if (plugin !== undefined && isMainThread) return runSandboxed(name, rest, plugin, io);
   try {
-    return await cmd.run(rest, io);
+    return await cmd(rest, io);
   } catch (e) {
+    if (e instanceof FirmwareFault) {
+      // Outside a scenario run (sweep, bisect): still a finding about the firmware, one line.
+      io.stdout(`firmware-fault: ${e.message}  (firmware ${e.info.firmware}, invariant firmware-sane)\n`);
+      if (rest.includes('--verbose') && e.info.stack !== undefined) io.stderr(`${e.info.stack}\n`);
+      return ExitCode.finding;
+    }
     if (e instanceof UsageError) {
-      io.stderr(`mpipl-sim ${name}: ${e.message}\n`);
+      io.stderr(errorLine(name, e.message));
       return ExitCode.usage;
     }
     if (e instanceof CannotTestError) {
-      io.stderr(`mpipl-sim ${name}: ${e.message}\n`);
+      io.stderr(errorLine(name, e.message));
       return ExitCode.cannotTest;
     }
     throw e;

@@ -9,9 +9,11 @@ import { hostNowMs } from './host-clock.js';
 export interface Progress {
   update(done: number, extra?: string): void;
   stop(): void;
+  /** Print something whole: the bar's line is cleared first and drawn again after. */
+  interrupt(print: () => void): void;
 }
 
-const QUIET: Progress = { update: () => {}, stop: () => {} };
+const QUIET: Progress = { update: () => {}, stop: () => {}, interrupt: (print) => print() };
 
 export function progressBar(io: CliIo, label: string, total: number, unit: string): Progress {
   if (!io.isTty || !process.stderr.isTTY) return QUIET;
@@ -34,5 +36,14 @@ export function progressBar(io: CliIo, label: string, total: number, unit: strin
       bar.update(done, { rate: (done / seconds).toFixed(1), extra });
     },
     stop: () => bar.stop(),
+    interrupt: (print) => {
+      // The bar is on stderr, findings on stdout, both on this terminal: clear the bar's line so
+      // the finding starts at column 0, and turn line wrapping (which the bar disables) back on
+      // while it prints, so a long finding is printed whole instead of cut at the terminal width.
+      process.stderr.write('\r\x1b[2K\x1b[?7h');
+      print();
+      process.stderr.write('\x1b[?7l');
+      bar.render();
+    },
   };
 }

@@ -5,13 +5,15 @@
  */
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import { runScenario, workloadImageFor, type RunResult } from '../scenario/run.js';
-import { configToObject, configFromObject } from '../machine/config.js';
+import { configToObject } from '../machine/config.js';
+import { validateMachineConfig, validateScenario } from '../scenario/validate.js';
 import { COST_MODEL_VERSION } from '../machine/cost-model.js';
 import type { FirmwareProfile } from '../participants/firmware.js';
 import type { RetiredInstruction, SimEvent, TraceSink } from '../trace/events.js';
 import { SIMULATOR_VERSION } from '../version.js';
 import { CannotTestError, UsageError } from '../core/errors.js';
 import { TraceWriter } from '../../traces/writer.js';
+import type { OutputTarget } from '../../traces/output-file.js';
 import type { JsonValue, TraceHeader, TraceHeaderInput, TraceItem, TraceLevel } from '../../traces/format.js';
 import { resolveProfile } from '../firmware/profiles.js';
 
@@ -44,7 +46,7 @@ export function parseTraceLevel(text: string | undefined): TraceLevel {
 }
 
 /** Run `spec` recording to `path` (atomically: a failed run leaves no file under that name). */
-export function recordRun(spec: ScenarioSpec, profile: FirmwareProfile, path: string, level: TraceLevel): RunResult {
+export function recordRun(spec: ScenarioSpec, profile: FirmwareProfile, path: string | OutputTarget, level: TraceLevel): RunResult {
   const writer = new TraceWriter();
   writer.open(path, headerFor(spec, profile, level));
   // The machine records instructions when its sink has `instruction`: offer it only at `full`.
@@ -77,10 +79,9 @@ class FullItemSink extends ItemSink {
 /** Rebuild the scenario from a trace header; a header this build cannot run is CannotTestError. */
 export function scenarioFromHeader(h: TraceHeader): ScenarioSpec {
   if (h.costModelVersion !== COST_MODEL_VERSION) throw new CannotTestError(`trace uses cost model ${h.costModelVersion}, this build has ${COST_MODEL_VERSION}`);
-  const s = h.scenario as unknown as ScenarioSpec | null;
-  if (s === null || typeof s !== 'object' || typeof s.seed !== 'string' || !Array.isArray(s.crashes)) throw new UsageError('trace header: scenario is malformed');
-  const config = configFromObject(h.config);
-  const spec: ScenarioSpec = { ...s, config };
+  // A trace is data: its scenario gets exactly the validation and limits of `run --config`.
+  const config = validateMachineConfig(h.config, 'trace header config');
+  const spec = validateScenario(h.scenario, config, 'trace header scenario');
   for (const w of h.workloads) {
     const mine = spec.config.workload === 'machine-code' ? workloadEntry(spec) : undefined;
     if (mine === undefined || mine.name !== w.name || mine.digest !== w.digest) {

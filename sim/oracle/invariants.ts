@@ -13,6 +13,7 @@ export const INVARIANTS = {
   opalcore: "the OPAL core's PT_LOADs equal clock-stop skiboot memory; its notes match",
   deterministic: 'running the same scenario twice gives identical trace bytes',
   'replay-exact': 'replaying a recorded trace reproduces every checkpoint digest and the verdict',
+  'firmware-sane': 'firmware code returns from every call, throws nothing and stays within the platform interface (sim/firmware/guard.ts)',
 } as const;
 
 export type InvariantId = keyof typeof INVARIANTS;

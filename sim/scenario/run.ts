@@ -23,6 +23,8 @@ import { loadWorkloadImage, startMachineCodeThread, type MachineCodeWorkload } f
 import { mpiplWorkload, type WorkloadImage } from '../workloads/bundled.js';
 import { UsageError } from '../core/errors.js';
 import { linuxOptionsOf } from '../firmware/profiles.js';
+import { faultOfEscapedError, type FirmwareFault, type FirmwareFaultInfo } from '../firmware/guard.js';
+import { digestText } from '../core/digest.js';
 import { Slot } from '../cpu/state.js';
 import type { Executor } from '../cpu/executor.js';
 import { hex } from '../core/u64.js';
@@ -49,6 +51,8 @@ export interface RunResult {
   readonly finalDigest: string;
   /** Why the run stopped early, if it did (cycle limit). */
   readonly note: string | undefined;
+  /** A plugin's participant failed (sim/firmware/guard.ts): the run stopped there, `firmware-sane` fails. */
+  readonly fault?: FirmwareFaultInfo;
 }
 
 /**
@@ -273,14 +277,30 @@ export class ScenarioHarness implements MachineHooks {
     harnessTableWrite(this.m, w);
   }
 
-  /** Run to the end (or the options' stop) and build the result. */
+  /** Run to the end (or the options' stop) and build the result; a plugin's fault ends the run as a finding. */
   complete(): RunResult {
-    const { m, spec, opts, oracle } = this;
+    const { m, spec, opts } = this;
     const limit = Math.min(spec.maxCycles, opts.stopAtCycle ?? Infinity);
-    m.runUntil(limit, () => this.finished);
+    try {
+      m.runUntil(limit, () => this.finished);
+    } catch (e) {
+      const fault = faultOfEscapedError(e, opts.profile);
+      if (fault === undefined) throw e;
+      return this.faulted(fault);
+    }
     opts.onStop?.(m);
     const stoppedEarly = opts.stopAtCycle !== undefined && !this.finished;
     const note = this.finished || stoppedEarly ? undefined : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - this.crashesDone} crash(es) not reached`;
+    return this.result(note, undefined);
+  }
+
+  /** The result of a run a firmware fault stopped: what was judged so far, and `firmware-sane` failing. */
+  faulted(fault: FirmwareFault): RunResult {
+    return this.result(`stopped by a firmware fault: ${fault.message}`, fault);
+  }
+
+  private result(note: string | undefined, fault: FirmwareFault | undefined): RunResult {
+    const { m, opts, oracle, spec } = this;
     const crashes: CrashReport[] = oracle.rounds.map((round) => {
       const panic = round.panic;
       const snap = panic?.threads.find((t) => t.pir === panic.pir) ?? round.clockStop?.threads[0];
@@ -298,19 +318,25 @@ export class ScenarioHarness implements MachineHooks {
     const verdict = oracle.ok && note === undefined ? 'pass' : 'fail';
     if (opts.checkpointEveryCycles !== undefined) m.checkpoint();
     let digest: string | undefined;
+    const invariants = fault === undefined ? oracle.results : [...oracle.results, firmwareSane(fault, Math.max(0, oracle.rounds.length - 1), m.cycle())];
     return {
       verdict,
       spec,
       crashes,
-      invariants: oracle.results,
+      invariants,
       finalCycle: m.cycle(),
       get finalDigest(): string {
         digest ??= m.digest();
         return digest;
       },
       note,
+      ...(fault === undefined ? {} : { fault: fault.info }),
     };
   }
+}
+
+function firmwareSane(fault: FirmwareFault, round: number, cycle: number): InvariantResult {
+  return { id: 'firmware-sane', ok: false, detail: fault.message, round, cycle };
 }
 
 /** Build the machine, its oracle and harness for a scenario, powered on. */
@@ -329,9 +355,30 @@ export function startScenario(spec: ScenarioSpec, opts: RunOptions): ScenarioHar
 }
 
 export function runScenario(spec: ScenarioSpec, opts: RunOptions): RunResult {
-  const harness = startScenario(spec, opts);
-  harness.m.powerOn();
+  let harness: ScenarioHarness | undefined;
+  try {
+    harness = startScenario(spec, opts);
+    harness.m.powerOn();
+  } catch (e) {
+    const fault = faultOfEscapedError(e, opts.profile);
+    if (fault === undefined) throw e;
+    return harness === undefined ? unbuiltResult(spec, fault) : harness.faulted(fault);
+  }
   return harness.complete();
+}
+
+/** A plugin that fails while the machine is built (its makeSbe) leaves no machine to judge. */
+function unbuiltResult(spec: ScenarioSpec, fault: FirmwareFault): RunResult {
+  return {
+    verdict: 'fail',
+    spec,
+    crashes: [],
+    invariants: [firmwareSane(fault, 0, 0)],
+    finalCycle: 0,
+    finalDigest: digestText(`no machine: ${fault.message}`),
+    note: `stopped by a firmware fault: ${fault.message}`,
+    fault: fault.info,
+  };
 }
 
 const OP_TOKENS: Record<OpalOp['call'], [number, bigint | undefined]> = {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspectCommand } from '../../sim/cli/commands/inspect.js';
+import { runCli } from '../../sim/cli/main.js';
 import type { CliIo } from '../../sim/cli/io.js';
 import { encodePreamble, FORMAT_VERSION } from '../../traces/format.js';
 import { encodeTraceToBytes } from '../../traces/writer.js';
@@ -36,7 +36,7 @@ async function run(...argv: string[]): Promise<{ code: number; stdout: string; s
     },
     isTty: false,
   };
-  const code = await inspectCommand(argv, io);
+  const code = await runCli(['inspect', ...argv], io);
   // The temporary directory is different on every run; the snapshot should not be.
   return { code, stdout: stdout.split(dir).join('DIR'), stderr: stderr.split(dir).join('DIR') };
 }
@@ -139,7 +139,7 @@ describe('inspect', () => {
     expect(r).toMatchInlineSnapshot(`
       {
         "code": 2,
-        "stderr": "DIR/bad.mpt: corrupt chunk at byte offset 12: checksum mismatch
+        "stderr": "mpipl-sim inspect: DIR/bad.mpt: corrupt chunk at byte offset 12: checksum mismatch
       ",
         "stdout": "",
       }
@@ -151,7 +151,7 @@ describe('inspect', () => {
     expect(r).toMatchInlineSnapshot(`
       {
         "code": 125,
-        "stderr": "DIR/newer.mpt: trace format v2 is newer than this build (v1)
+        "stderr": "mpipl-sim inspect: DIR/newer.mpt: trace format v2 is newer than this build (v1)
       ",
         "stdout": "",
       }
@@ -161,11 +161,11 @@ describe('inspect', () => {
   test('usage errors: exit 2', async () => {
     expect((await run()).code).toBe(2);
     expect((await run(join(dir, 'small.mpt'), '--from', 'x')).stderr).toMatchInlineSnapshot(`
-      "--from: expected an integer in [0, 9007199254740991], got "x"
+      "mpipl-sim inspect: --from: expected an integer (decimal or 0x hex), got "x"
       "
     `);
     expect((await run(join(dir, 'missing.mpt'))).stderr).toMatchInlineSnapshot(`
-      "cannot read trace DIR/missing.mpt: ENOENT
+      "mpipl-sim inspect: cannot read trace DIR/missing.mpt: ENOENT
       "
     `);
   });

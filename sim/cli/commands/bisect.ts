@@ -285,6 +285,7 @@ async function bisectCrashCommand(argv: string[], io: CliIo): Promise<number> {
   if (good === undefined || bad === undefined) throw new UsageError('bisect crash: --good CYCLE and --bad CYCLE are required');
   const samples = intFlag(p, 'samples', 1000) ?? DEFAULT_EXTRA_SAMPLES;
   const spec = scenarioFromFlags(p);
+  if (Math.max(good, bad) >= spec.maxCycles) throw new UsageError(`--good/--bad: crash cycles must be below the scenario's cycle limit ${spec.maxCycles}`);
   const profileFor = resolveProfile(spec.firmware);
   const bar = progressBar(io, 'bisect crash', Math.ceil(Math.log2(Math.max(2, bad - good))) + 2 + samples, 'runs');
   let runs = 0;

@@ -5,7 +5,8 @@
  * Prints the seed first. Every failure is shrunk, written as a trace into the corpus at once (so
  * an interrupted check keeps it) and printed in the spec's vocabulary. Exit 1 on any failure.
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, mkdirSync, statSync, constants as fsConstants } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ import { loadFirmware } from '../firmware-loader.js';
 import { deriveScenario } from '../../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../../machine/config.js';
 import { progressBar } from '../progress.js';
-import { hostNowMs } from '../host-clock.js';
+import { WatchdogBoard, watch, watchdogLimitMs, workerScript } from '../watchdog.js';
 
 const FLAGS = {
   runs: { type: 'string' },
@@ -31,6 +32,7 @@ const FLAGS = {
   workers: { type: 'string' },
   shard: { type: 'string' },
   json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
 } as const;
 
 export const DEFAULT_CHECK_RUNS = 200;
@@ -45,23 +47,50 @@ export function parseShard(text: string | undefined): Shard {
   return { index, count };
 }
 
-/** File-system-safe corpus name for a counterexample. */
-export function corpusName(firmware: string, f: CheckFailure): string {
+/** File-system-safe corpus name for a counterexample: seed and round keep two seeds' files apart. */
+export function corpusName(firmware: string, seed: string, f: CheckFailure): string {
   const fw = firmware.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
-  return `${fw}-${f.invariant}-r${f.round}.mpt`;
+  return `${fw}-${f.invariant}-s${seed.slice(0, 40)}-r${f.round}.mpt`;
 }
+
+/** Ctrl-C: the exit status a shell gives a process ended by SIGINT (128 + 2). */
+export const EXIT_INTERRUPTED = 130;
+/** JS heap per check worker (memory of simulated RAM is outside it, in copy-on-write pages). */
+export const WORKER_HEAP_MB = 768;
 
 export interface CheckSettings {
   seed: string;
   firmware: string;
   runs: number;
-  deadlineMs: number | undefined;
+  /** Host-time budget in ms from the start of the workers (undefined: --runs). */
+  timeMs: number | undefined;
   shard: Shard;
   workers: number;
   corpus: string | undefined;
 }
 
-function settingsFrom(argv: string[]): { s: CheckSettings; json: boolean } {
+/** `--corpus DIR`: an existing directory we can write, or a new one (created now, one line on failure). */
+function prepareCorpus(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new UsageError(`--corpus: cannot create directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    return;
+  }
+  if (!st.isDirectory()) throw new UsageError(`--corpus: ${dir} exists and is not a directory`);
+  try {
+    accessSync(dir, fsConstants.W_OK | fsConstants.X_OK);
+  } catch {
+    throw new UsageError(`--corpus: directory ${dir} is not writable`);
+  }
+}
+
+function settingsFrom(argv: string[], io: CliIo): { s: CheckSettings; json: boolean; verbose: boolean } {
   const p = parseFlags(argv, FLAGS, false);
   const seedText = stringFlag(p, 'seed') ?? '1';
   const seed = parseSeed(seedText);
@@ -70,18 +99,32 @@ function settingsFrom(argv: string[]): { s: CheckSettings; json: boolean } {
   const time = intFlag(p, 'time', 7 * 24 * 3600);
   const runsFlag = intFlag(p, 'runs', 100_000_000);
   if (time !== undefined && runsFlag !== undefined) throw new UsageError('give --runs or --time, not both');
+  if (runsFlag === 0) throw new UsageError('--runs: at least 1 (a check of nothing cannot pass)');
+  if (time === 0) throw new UsageError('--time: at least 1 second (a check of nothing cannot pass)');
   const runs = runsFlag ?? (time !== undefined ? Number.MAX_SAFE_INTEGER : DEFAULT_CHECK_RUNS);
-  const workers = intFlag(p, 'workers', 64) ?? 1;
+  let workers = intFlag(p, 'workers', 4096) ?? 1;
   if (workers < 1) throw new UsageError('--workers: at least 1');
+  const cores = availableParallelism();
+  if (workers > cores) {
+    io.stderr(`mpipl-sim check: --workers ${workers} capped at ${cores}, the number of cores (more only adds memory)\n`);
+    workers = cores;
+  }
   const corpus = stringFlag(p, 'corpus');
   return {
-    s: { seed, firmware, runs, deadlineMs: time === undefined ? undefined : hostNowMs() + time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus },
+    s: { seed, firmware, runs, timeMs: time === undefined ? undefined : time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus },
     json: boolFlag(p, 'json'),
+    verbose: boolFlag(p, 'verbose'),
   };
 }
 
-/** One process's share of a check (the whole check when K = 1). */
-export function checkInProcess(s: CheckSettings, onRun: (n: number) => void, onFailure: (f: CheckFailure) => void, stop: () => boolean): CheckReport {
+/** One worker's share of a check. `stop` is asked before every scenario. */
+export function checkInProcess(
+  s: CheckSettings,
+  onRun: (n: number) => void,
+  onFailure: (f: CheckFailure) => void,
+  stop: () => boolean,
+  onRepeat: (invariant: string) => void = () => {},
+): CheckReport {
   const factory = resolveProfile(s.firmware);
   return runCheck({
     seed: s.seed,
@@ -89,52 +132,63 @@ export function checkInProcess(s: CheckSettings, onRun: (n: number) => void, onF
     profileFor: factory,
     runs: s.runs,
     shard: s.shard,
-    shouldStop: () => stop() || (s.deadlineMs !== undefined && hostNowMs() > s.deadlineMs),
+    shouldStop: stop,
     // The default scenario of the seed runs first: most single bugs already show there.
     examples: [deriveScenario(s.seed, DEFAULT_CONFIG, s.firmware)],
     onRun,
     onFailure,
+    onRepeat,
   });
 }
 
+interface Finding {
+  readonly f: CheckFailure | undefined;
+  readonly invariant: string;
+  readonly detail: string;
+  readonly description: string;
+  readonly trace: string | null;
+  /** Further failing rounds of the same invariant (not shrunk again). */
+  repeats: number;
+}
+
 export const checkCommand: Command = async (argv: string[], io: CliIo) => {
-  const { s, json } = settingsFrom(argv);
+  const { s, json, verbose } = settingsFrom(argv, io);
   await loadFirmware(s.firmware); // an unknown firmware or a broken plugin is a usage error before anything runs
-  if (s.corpus !== undefined) mkdirSync(s.corpus, { recursive: true });
-  if (!json) io.stdout(`mpipl-sim check  seed=${s.seed}  firmware=${s.firmware}  ${s.deadlineMs === undefined ? `runs=${s.runs}` : 'time-limited'}  shard=${s.shard.index}/${s.shard.count}  workers=${s.workers}\n`);
+  if (s.corpus !== undefined) prepareCorpus(s.corpus);
+  if (!json) io.stdout(`mpipl-sim check  seed=${s.seed}  firmware=${s.firmware}  ${s.timeMs === undefined ? `runs=${s.runs}` : `time=${s.timeMs / 1000}s`}  shard=${s.shard.index}/${s.shard.count}  workers=${s.workers}\n`);
   const bar = progressBar(io, 'check', s.runs === Number.MAX_SAFE_INTEGER ? 0 : s.runs, 'scenarios');
-  const failures: { f: CheckFailure; trace: string | null }[] = [];
-  let interrupted = false;
-  const onSigint = (): void => {
-    interrupted = true;
-  };
-  process.once('SIGINT', onSigint);
-  const reported = new Set<string>();
+  const findings = new Map<string, Finding>();
+  const print = (text: string): void => bar.interrupt(() => io.stdout(text));
   const onFailure = (f: CheckFailure): void => {
     // Workers dedupe their own failures; across workers one counterexample per invariant is kept.
-    if (reported.has(f.invariant)) return;
-    reported.add(f.invariant);
+    const known = findings.get(f.invariant);
+    if (known !== undefined) {
+      known.repeats++;
+      return;
+    }
     let trace: string | null = null;
     if (s.corpus !== undefined) {
-      trace = join(s.corpus, corpusName(s.firmware, f));
+      trace = join(s.corpus, corpusName(s.firmware, s.seed, f));
       recordRun(f.spec, resolveProfile(s.firmware)(f.spec), trace, 'events');
     }
-    failures.push({ f, trace });
-    if (!json) io.stdout(`FAIL ${f.invariant}: ${f.description} → ${f.invariant}: ${f.detail}${trace === null ? '' : `\n     trace: ${trace}`}\n`);
+    findings.set(f.invariant, { f, invariant: f.invariant, detail: f.detail, description: f.description, trace, repeats: 0 });
+    if (!json) print(`FAIL ${f.invariant}: ${f.description} → ${f.invariant}: ${f.detail}${trace === null ? '' : `\n     trace: ${trace}`}\n`);
   };
-  let runs = 0;
-  try {
-    if (s.workers === 1) {
-      const report = checkInProcess(s, (n) => bar.update(n), onFailure, () => interrupted);
-      runs = report.runs;
-    } else {
-      runs = await checkWithWorkers(s, (n) => bar.update(n), onFailure);
-    }
-  } finally {
-    bar.stop();
-    process.removeListener('SIGINT', onSigint);
+  const onRepeat = (invariant: string): void => {
+    const known = findings.get(invariant);
+    if (known !== undefined) known.repeats++;
+  };
+  const outcome = await checkWithWorkers(s, (n) => bar.update(n), onFailure, onRepeat);
+  bar.stop();
+  if (outcome.hang !== undefined) {
+    const h = outcome.hang;
+    const detail = h.text;
+    findings.set('firmware-sane', { f: undefined, invariant: 'firmware-sane', detail, description: h.scenario, trace: null, repeats: 0 });
+    if (!json) io.stdout(`FAIL firmware-sane: ${h.scenario} → firmware-fault: ${detail}  (firmware ${s.firmware})\n`);
   }
-  const verdict = failures.length === 0 ? 'pass' : 'fail';
+  const runs = outcome.runs;
+  const list = [...findings.values()];
+  const verdict = outcome.interrupted ? 'interrupted' : list.length === 0 ? 'pass' : 'fail';
   if (json) {
     io.stdout(
       `${JSON.stringify(
@@ -144,20 +198,60 @@ export const checkCommand: Command = async (argv: string[], io: CliIo) => {
           seed: s.seed,
           firmware: s.firmware,
           shard: `${s.shard.index}/${s.shard.count}`,
-          failures: failures.map(({ f, trace }) => ({ invariant: f.invariant, detail: f.detail, trace, shrunk: f.description, shrinks: f.shrinks, scenario: f.spec })),
+          failures: list.map((x) => ({ invariant: x.invariant, detail: x.detail, trace: x.trace, shrunk: x.description, shrinks: x.f?.shrinks ?? 0, repeats: x.repeats, scenario: x.f?.spec ?? null })),
         },
         null,
         2,
       )}\n`,
     );
-  } else io.stdout(`${verdict === 'pass' ? 'PASS' : 'FAIL'}: ${runs} scenarios, ${failures.length} failure(s)\n`);
-  return verdict === 'pass' ? 0 : 1;
+  } else {
+    for (const x of list) if (x.repeats > 0) io.stdout(`  ${x.invariant}: failed in ${x.repeats} more round(s), not shrunk again\n`);
+    if (outcome.interrupted) io.stdout(`interrupted: ${runs} scenarios, ${list.length} failure(s)${s.corpus === undefined ? '' : `; counterexamples kept in ${s.corpus}`}\n`);
+    else io.stdout(`${verdict === 'pass' ? 'PASS' : 'FAIL'}: ${runs} scenarios, ${list.length} failure(s)\n`);
+  }
+  if (verbose) for (const x of list) if (x.f !== undefined) io.stderr(`${x.invariant}: ${JSON.stringify(x.f.spec)}\n`);
+  if (outcome.interrupted) return EXIT_INTERRUPTED;
+  return list.length === 0 ? 0 : 1;
 };
 
-/** Split the work over K worker threads: worker w takes shard (I·K + w)/(N·K) and runs/K runs. */
-async function checkWithWorkers(s: CheckSettings, onProgress: (n: number) => void, onFailure: (f: CheckFailure) => void): Promise<number> {
-  const workerUrl = new URL('../check-worker.js', import.meta.url);
+interface WorkersOutcome {
+  runs: number;
+  interrupted: boolean;
+  hang: { text: string; scenario: string } | undefined;
+}
+
+/**
+ * Run the check in K worker threads (K = 1 too: the main thread stays free to hear Ctrl-C and to
+ * watch for plugin code that never returns). Worker w takes shard (I·K + w)/(N·K) and runs/K runs.
+ * Ctrl-C sets the shared stop flag, which every worker reads before each scenario; a worker that
+ * has not finished a second later (a long scenario), or on a second Ctrl-C, is terminated.
+ */
+async function checkWithWorkers(s: CheckSettings, onProgress: (n: number) => void, onFailure: (f: CheckFailure) => void, onRepeat: (invariant: string) => void): Promise<WorkersOutcome> {
+  const board = WatchdogBoard.create(s.workers);
   const done: number[] = new Array<number>(s.workers).fill(0);
+  const lastScenario: string[] = new Array<string>(s.workers).fill('(starting)');
+  const workers: Worker[] = [];
+  const outcome: WorkersOutcome = { runs: 0, interrupted: false, hang: undefined };
+  const terminateAll = (): void => {
+    for (const w of workers) void w.terminate();
+  };
+  let sigints = 0;
+  const onSigint = (): void => {
+    sigints++;
+    outcome.interrupted = true;
+    board.requestStop();
+    if (sigints > 1) terminateAll();
+    else setTimeout(terminateAll, 1000).unref();
+  };
+  process.on('SIGINT', onSigint);
+  const stopWatching = watch(board, watchdogLimitMs(), (h) => {
+    if (outcome.hang !== undefined) return;
+    outcome.hang = { text: h.text, scenario: lastScenario[h.slot]! };
+    board.requestStop();
+    terminateAll();
+  }, true);
+  const deadline = s.timeMs === undefined ? undefined : setTimeout(() => board.requestStop(), s.timeMs);
+  deadline?.unref();
   const jobs = Array.from({ length: s.workers }, (_, w) => {
     const share: CheckSettings = {
       ...s,
@@ -167,17 +261,35 @@ async function checkWithWorkers(s: CheckSettings, onProgress: (n: number) => voi
       corpus: undefined,
     };
     return new Promise<void>((resolve, reject) => {
-      const worker = new Worker(fileURLToPath(workerUrl), { workerData: share });
-      worker.on('message', (m: { type: string; n?: number; failure?: CheckFailure }) => {
+      const worker = new Worker(fileURLToPath(workerScript('../check-worker.js', import.meta.url)), {
+        workerData: { settings: share, board: board.buffer, slots: s.workers, slot: w },
+        resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      });
+      workers.push(worker);
+      worker.on('message', (m: { type: string; n?: number; failure?: CheckFailure; invariant?: string }) => {
         if (m.type === 'run') {
           done[w] = m.n!;
+          lastScenario[w] = `seed ${s.seed}, scenario ${m.n! + 1} of shard ${share.shard.index}/${share.shard.count}`;
           onProgress(done.reduce((a, b) => a + b, 0));
         } else if (m.type === 'failure') onFailure(m.failure!);
+        else if (m.type === 'repeat') onRepeat(m.invariant!);
       });
-      worker.on('error', reject);
-      worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`check worker ${w} exited with ${code}`))));
+      worker.on('error', (e) => {
+        if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') reject(new UsageError(`check worker ${w} ran out of memory (${WORKER_HEAP_MB} MiB heap) in: ${lastScenario[w]}`));
+        else reject(e);
+      });
+      // A worker terminated by Ctrl-C or the watchdog exits with 1: that is the stop, not a failure.
+      worker.on('exit', (code) => (code === 0 || outcome.interrupted || outcome.hang !== undefined ? resolve() : reject(new Error(`check worker ${w} exited with ${code}`))));
     });
   });
-  await Promise.all(jobs);
-  return done.reduce((a, b) => a + b, 0);
+  try {
+    await Promise.all(jobs);
+  } finally {
+    stopWatching();
+    if (deadline !== undefined) clearTimeout(deadline);
+    process.removeListener('SIGINT', onSigint);
+    terminateAll();
+  }
+  outcome.runs = done.reduce((a, b) => a + b, 0);
+  return outcome;
 }

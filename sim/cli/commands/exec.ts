@@ -7,7 +7,7 @@
  * on stderr; 1 when --max-cycles retires without the program exiting; 2 for bad flags or a bad
  * ELF. One cycle is one retired instruction (one thread).
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../input-file.js';
 import { basename } from 'node:path';
 import type { Command } from '../io.js';
 import { intFlag, parseFlags } from '../args.js';
@@ -20,6 +20,8 @@ export { runElfForBench } from '../../elf/user-mode.js';
 export const EXEC_CYCLES_DEFAULT = 10_000_000_000;
 
 const USAGE = 'usage: mpipl-sim exec ELF [--max-cycles N]';
+/** Largest ELF file `exec` reads. */
+const ELF_SIZE_MAX_BYTES = 256 * 2 ** 20;
 
 export const execCommand: Command = async (argv, io) => {
   try {
@@ -27,13 +29,8 @@ export const execCommand: Command = async (argv, io) => {
     if (parsed.positionals.length !== 1) throw new UsageError(USAGE);
     const path = parsed.positionals[0]!;
     const maxInstructions = intFlag(parsed, 'max-cycles') ?? EXEC_CYCLES_DEFAULT;
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(path);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      throw new UsageError(`cannot read ${path}: ${code}`);
-    }
+    // A static test program is small; the bound keeps /dev/zero or a FIFO from reading forever.
+    const bytes: Uint8Array = readInputFile(path, 'ELF', ELF_SIZE_MAX_BYTES);
     const decoder = new TextDecoder();
     const result = runUserElf(bytes, {
       maxInstructions,

@@ -10,9 +10,10 @@
  * the columns), so a corrupt trace prints one line on stderr and nothing on stdout, and memory
  * stays bounded whatever the trace's size.
  */
+import { existsSync, statSync } from 'node:fs';
 import type { CliIo, Command } from '../io.js';
 import { boolFlag, intFlag, parseFlags } from '../args.js';
-import { CannotTestError, ExitCode, UsageError } from '../../core/errors.js';
+import { ExitCode, UsageError } from '../../core/errors.js';
 import { hex, humanBytes, parseUnsigned } from '../../core/u64.js';
 import { SPR_BY_NAME, SPR_SLOT, Slot } from '../../cpu/state.js';
 import type { SimEvent } from '../../trace/events.js';
@@ -24,30 +25,20 @@ const USAGE = 'usage: mpipl-sim inspect FILE [--from CYCLE] [--to CYCLE] [--json
 const LINES_PER_WRITE = 1024;
 
 export const inspectCommand: Command = async (argv: string[], io: CliIo): Promise<number> => {
-  try {
-    const parsed = parseFlags(argv, { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } }, true);
-    if (parsed.positionals.length !== 1) throw new UsageError(`inspect: expected one trace FILE (${USAGE})`);
-    const file = parsed.positionals[0]!;
-    const from = intFlag(parsed, 'from') ?? 0;
-    const to = intFlag(parsed, 'to') ?? Number.MAX_SAFE_INTEGER;
-    if (from > to) throw new UsageError(`inspect: --from ${from} is after --to ${to}`);
-    const inRange = (cycle: number): boolean => cycle >= from && cycle <= to;
+  const parsed = parseFlags(argv, { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } }, true);
+  if (parsed.positionals.length !== 1) throw new UsageError(`expected one trace FILE (${USAGE})`);
+  const file = parsed.positionals[0]!;
+  const from = intFlag(parsed, 'from') ?? 0;
+  const to = intFlag(parsed, 'to') ?? Number.MAX_SAFE_INTEGER;
+  if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+  const inRange = (cycle: number): boolean => cycle >= from && cycle <= to;
 
-    const survey = surveyTrace(file, inRange);
-    if (boolFlag(parsed, 'json')) io.stdout(`${JSON.stringify(jsonDocument(file, survey, inRange), null, 2)}\n`);
-    else renderTimeline(file, survey, inRange, io);
-    return ExitCode.pass;
-  } catch (err) {
-    if (err instanceof CannotTestError) {
-      io.stderr(`${err.message}\n`);
-      return ExitCode.cannotTest;
-    }
-    if (err instanceof UsageError) {
-      io.stderr(`${err.message}\n`);
-      return ExitCode.usage;
-    }
-    throw err;
-  }
+  // Two passes (column widths, then lines): a pipe cannot be read twice.
+  if (existsSync(file) && !statSync(file).isFile()) throw new UsageError(`${file}: inspect reads the trace twice and needs a regular file, not a pipe or device (save it to a file first)`);
+  const survey = surveyTrace(file, inRange);
+  if (boolFlag(parsed, 'json')) io.stdout(`${JSON.stringify(jsonDocument(file, survey, inRange), null, 2)}\n`);
+  else renderTimeline(file, survey, inRange, io);
+  return ExitCode.pass;
 };
 
 interface Survey {

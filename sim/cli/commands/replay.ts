@@ -3,8 +3,10 @@
  * recorded scenario from its header and compare every event, checkpoint and the footer with the
  * recording, stopping at the first difference.
  *
- * Exit codes follow `git bisect run`: 0 every trace replays exactly; 1 some trace diverges;
- * 125 none diverges but some trace cannot be run by this build (newer format, unknown firmware).
+ * Every trace gets its own line. Exit codes combine per-file outcomes for `git bisect run`: 1 if
+ * any trace diverges; else 2 if any is bad input (damaged, not a trace); else 125 only when every
+ * trace is one this build cannot run (newer format, unknown firmware); else 0. Nothing to replay
+ * (an empty directory) is bad input: a check that checked nothing must not pass.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +30,9 @@ export function traceFiles(paths: string[]): string[] {
       throw new UsageError(`no such file or directory: ${p}`);
     }
     if (st.isDirectory()) {
-      out.push(...readdirSync(p).filter((n) => n.endsWith('.mpt')).sort().map((n) => join(p, n)));
+      const found = readdirSync(p).filter((n) => n.endsWith('.mpt')).sort().map((n) => join(p, n));
+      if (found.length === 0) throw new UsageError(`${p}: no .mpt traces in this directory`);
+      out.push(...found);
     } else out.push(p);
   }
   return out;
@@ -36,21 +40,22 @@ export function traceFiles(paths: string[]): string[] {
 
 export interface ReplayOutcome {
   readonly file: string;
-  readonly status: 'ok' | 'diverged' | 'cannot-test';
+  readonly status: 'ok' | 'diverged' | 'cannot-test' | 'bad-input';
   readonly result?: CompareResult;
   readonly message?: string;
 }
 
 export function replayFile(file: string, firmware: string | undefined): ReplayOutcome {
   const it = readTrace(file);
-  const first = it.next();
-  if (first.done || first.value.type !== 'header') throw new UsageError(`${file}: no header`);
   try {
+    const first = it.next();
+    if (first.done || first.value.type !== 'header') throw new UsageError(`${file}: no header`);
     const { items } = rerun(first.value.header, firmware);
     const result = compareStreams(it, items);
     return { file, status: result.ok ? 'ok' : 'diverged', result };
   } catch (e) {
     if (e instanceof CannotTestError) return { file, status: 'cannot-test', message: e.message };
+    if (e instanceof UsageError) return { file, status: 'bad-input', message: e.message };
     throw e;
   } finally {
     it.return();
@@ -86,7 +91,8 @@ export const replayCommand: Command = async (argv: string[], io: CliIo) => {
     io.stdout(`${JSON.stringify({ verdict: verdictOf(outcomes), traces: doc }, null, 2)}\n`);
   } else {
     for (const o of outcomes) {
-      if (o.status === 'cannot-test') io.stdout(`${o.file}: cannot test: ${o.message}\n`);
+      if (o.status === 'cannot-test') io.stderr(`mpipl-sim replay: ${o.file}: cannot test: ${o.message}\n`);
+      else if (o.status === 'bad-input') io.stderr(`mpipl-sim replay: ${o.message!.startsWith(o.file) ? o.message : `${o.file}: ${o.message}`}\n`);
       else if (o.result?.ok) io.stdout(`${o.file}: replay matches (${o.result.itemsCompared} items)\n`);
       else io.stdout(`${o.file}: ${renderDivergence(o.result!)}`);
     }
@@ -95,13 +101,13 @@ export const replayCommand: Command = async (argv: string[], io: CliIo) => {
 };
 
 function verdictOf(outcomes: ReplayOutcome[]): string {
-  if (outcomes.some((o) => o.status === 'diverged')) return 'diverged';
-  if (outcomes.some((o) => o.status === 'cannot-test')) return 'cannot-test';
-  return 'pass';
+  return { [ExitCode.finding]: 'diverged', [ExitCode.usage]: 'bad-input', [ExitCode.cannotTest]: 'cannot-test', [ExitCode.pass]: 'pass' }[exitCodeOf(outcomes)]!;
 }
 
-function exitCodeOf(outcomes: ReplayOutcome[]): number {
+/** Any divergence → 1; else any bad trace → 2; else 125 only if nothing could be tested; else 0. */
+export function exitCodeOf(outcomes: readonly Pick<ReplayOutcome, 'status'>[]): number {
   if (outcomes.some((o) => o.status === 'diverged')) return ExitCode.finding;
-  if (outcomes.some((o) => o.status === 'cannot-test')) return ExitCode.cannotTest;
+  if (outcomes.some((o) => o.status === 'bad-input')) return ExitCode.usage;
+  if (outcomes.length > 0 && outcomes.every((o) => o.status === 'cannot-test')) return ExitCode.cannotTest;
   return ExitCode.pass;
 }

@@ -20,7 +20,8 @@ import { runScenario, type RunResult } from '../../scenario/run.js';
 import { discardEvents, loadTrace, runnableScenario } from '../trace-scenario.js';
 import { buildModel } from '../report/model.js';
 import { renderReport } from '../report/html.js';
-import { writeFileAtomically } from '../dump-files.js';
+import { writeOutput } from '../../../traces/output-file.js';
+import { messagesTo, outputTarget } from '../outputs.js';
 
 const USAGE = 'usage: mpipl-sim report FILE -o OUT.html';
 
@@ -28,15 +29,16 @@ export const reportCommand: Command = async (argv: string[], io: CliIo): Promise
   const p = parseFlags(argv, { output: { type: 'string', short: 'o' } }, true);
   if (p.positionals.length !== 1) throw new UsageError(`expected one trace FILE (${USAGE})`);
   const file = p.positionals[0]!;
-  const out = stringFlag(p, 'output');
-  if (out === undefined || out === '') throw new UsageError(`-o OUT.html is required (${USAGE})`);
+  const outPath = stringFlag(p, 'output');
+  if (outPath === undefined || outPath === '') throw new UsageError(`-o OUT.html is required (${USAGE})`);
+  const out = outputTarget(io, outPath, '-o', [file]);
 
   const trace = loadTrace(file, true);
   const model = buildModel(basename(file), trace.header, trace.footer, trace.events, rerunFor(trace.header));
   const html = Buffer.from(renderReport(model), 'utf8');
-  writeFileAtomically(out, html.length, (o) => o.writeAt(0, html));
+  writeOutput(out, 'report', html.length, (o) => o.writeAt(0, html));
   const failed = model.invariants.filter((r) => !r.ok).length;
-  io.stdout(`${out}: report of ${basename(file)} (verdict ${trace.footer.verdict}, ${model.rounds.length} round(s), ${failed} failed verdict(s)), ${humanBytes(html.length)}\n`);
+  messagesTo(io, out)(`${out.path}: report of ${basename(file)} (verdict ${trace.footer.verdict}, ${model.rounds.length} round(s), ${failed} failed verdict(s)), ${humanBytes(html.length)}\n`);
   return ExitCode.pass;
 };
 

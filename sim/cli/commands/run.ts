@@ -1,16 +1,19 @@
 /**
  * `mpipl-sim run`: one scenario, judged by the oracle (design section 8).
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../input-file.js';
 import type { Command, CliIo } from '../io.js';
 import { boolFlag, intFlag, parseFlags, stringFlag } from '../args.js';
 import { UsageError } from '../../core/errors.js';
 import { parseSeed } from '../../core/prng.js';
 import { hex, humanBytes } from '../../core/u64.js';
-import { configFromObject, DEFAULT_CONFIG, type MachineConfig } from '../../machine/config.js';
+import { DEFAULT_CONFIG, type MachineConfig } from '../../machine/config.js';
 import { deriveScenario, type ScenarioSpec } from '../../scenario/scenario.js';
+import { SCENARIO_LIMITS, splitConfigFile, validateScenario } from '../../scenario/validate.js';
 import { runScenario, type RunResult } from '../../scenario/run.js';
-import { loadFirmware } from '../firmware-loader.js';
+import { isPluginPath, loadFirmware } from '../firmware-loader.js';
+import { describeFault } from '../../firmware/guard.js';
+import { messagesTo, outputTarget } from '../outputs.js';
 import { MemorySink } from '../../trace/events.js';
 import type { RegisterView } from '../../cpu/state.js';
 import { parseTraceLevel, recordRun } from '../recording.js';
@@ -25,18 +28,13 @@ const FLAGS = {
   record: { type: 'string' },
   'trace-level': { type: 'string' },
   json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
 } as const;
 
 /** Read and validate `--config FILE` (JSON; keys of sim/machine/config.ts plus optional `linux` and `faults`). */
 export function loadConfigFile(path: string | undefined): { config: MachineConfig; linux: Record<string, unknown>; faults: Record<string, unknown> } {
   if (path === undefined) return { config: DEFAULT_CONFIG, linux: {}, faults: {} };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--config: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  if (text.length > 1 << 20) throw new UsageError(`--config: ${path} is larger than 1 MiB`);
+  const text = readInputFile(path, '--config', 1 << 20).toString('utf8');
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -44,13 +42,7 @@ export function loadConfigFile(path: string | undefined): { config: MachineConfi
     throw new UsageError(`--config: ${path} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new UsageError(`--config: ${path} must hold a JSON object`);
-  const { linux, faults, ...machine } = obj as Record<string, unknown>;
-  const asObj = (v: unknown, name: string): Record<string, unknown> => {
-    if (v === undefined) return {};
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`config ${name}: expected an object`);
-    return v as Record<string, unknown>;
-  };
-  return { config: configFromObject(machine), linux: asObj(linux, 'linux'), faults: asObj(faults, 'faults') };
+  return splitConfigFile(obj, 'config');
 }
 
 /** Build the scenario `run` and `record` use from the common flags. */
@@ -60,7 +52,7 @@ export function scenarioFromFlags(p: ReturnType<typeof parseFlags>): ScenarioSpe
   if (seed === undefined) throw new UsageError(`--seed: "${seedText}" is not a seed (letters, digits, . _ -)`);
   const { config, linux, faults } = loadConfigFile(stringFlag(p, 'config'));
   const firmware = stringFlag(p, 'firmware') ?? 'reference';
-  const crashAt = intFlag(p, 'crash-at', 2 ** 50);
+  const crashAt = intFlag(p, 'crash-at', SCENARIO_LIMITS.maxCyclesMax);
   const crashPir = intFlag(p, 'crash-pir', 0xffff);
   const crashes = intFlag(p, 'crashes', 64);
   if (crashes === 0) throw new UsageError('--crashes: at least 1');
@@ -69,15 +61,9 @@ export function scenarioFromFlags(p: ReturnType<typeof parseFlags>): ScenarioSpe
     ...(crashPir === undefined ? {} : { crashPir }),
     ...(crashes === undefined ? {} : { crashes }),
   });
-  return { ...base, linux, faults: validateFaults(faults) };
-}
-
-function validateFaults(f: Record<string, unknown>): ScenarioSpec['faults'] {
-  for (const k of Object.keys(f)) if (k !== 'dropStash' && k !== 'allocSizeBytes') throw new UsageError(`config faults: unknown key "${k}" (known: dropStash, allocSizeBytes)`);
-  if (f['dropStash'] !== undefined && typeof f['dropStash'] !== 'boolean') throw new UsageError('config faults.dropStash: expected a boolean');
-  const a = f['allocSizeBytes'];
-  if (a !== undefined && (typeof a !== 'number' || !Number.isInteger(a) || a < 0 || a > 0xffff_ffff)) throw new UsageError('config faults.allocSizeBytes: expected a 32-bit byte count');
-  return { ...(f['dropStash'] === true ? { dropStash: true } : {}), ...(a === undefined ? {} : { allocSizeBytes: a as number }) };
+  if (crashAt !== undefined && crashAt >= base.maxCycles) throw new UsageError(`--crash-at: cycle ${crashAt} is at or past the scenario's cycle limit ${base.maxCycles}`);
+  // The same validation a trace header's scenario gets (sim/scenario/validate.ts).
+  return validateScenario({ ...base, linux, faults }, config, 'config');
 }
 
 export function registersJson(r: RegisterView): Record<string, unknown> {
@@ -107,12 +93,13 @@ export function runJson(r: RunResult): Record<string, unknown> {
     finalCycle: r.finalCycle,
     finalDigest: r.finalDigest,
     note: r.note ?? null,
+    fault: r.fault === undefined ? null : { firmware: r.fault.firmware, activity: r.fault.activity, reason: r.fault.reason, location: r.fault.location ?? null },
   };
 }
 
 const REGION_NAMES: Record<number, string> = { 0x01: 'console', 0x02: 'HBRT log', 0x03: 'OPAL', 0x80: 'kernel' };
 
-export function runText(r: RunResult): string {
+export function runText(r: RunResult, verbose = false): string {
   const c = r.spec.config;
   const lines: string[] = [];
   lines.push(`mpipl-sim run  seed=${r.spec.seed}  firmware=${r.spec.firmware}  machine=${c.chips} chip × ${c.coresPerChip} cores × SMT${c.threadsPerCore}, ${humanBytes(c.ramSizeBytes)}  workload=${c.workload}`);
@@ -127,20 +114,31 @@ export function runText(r: RunResult): string {
     const w = Math.max(...inv.map((x) => x.id.length), 0);
     for (const x of inv) lines.push(`  ${x.ok ? 'ok  ' : 'FAIL'} ${x.id.padEnd(w)}  ${x.detail}`);
   });
-  if (r.note !== undefined) lines.push(`note: ${r.note}`);
+  // Verdicts about no crash round (a fault before the first crash) would otherwise go unprinted.
+  const orphans = r.invariants.filter((x) => x.round >= r.crashes.length && !x.ok);
+  for (const x of orphans) lines.push(`  FAIL ${x.id}  ${x.detail}`);
+  if (r.fault !== undefined) lines.push(`firmware-fault: ${describeFault(r.fault)}  (firmware ${r.fault.firmware})`);
+  else if (r.note !== undefined) lines.push(`note: ${r.note}`);
+  if (r.fault?.stack !== undefined && verbose) lines.push(r.fault.stack);
   lines.push(`verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}  (${r.invariants.filter((x) => x.ok).length}/${r.invariants.length} checks, final cycle ${r.finalCycle})`);
   return `${lines.join('\n')}\n`;
 }
 
 export const runCommand: Command = async (argv: string[], io: CliIo) => {
   const p = parseFlags(argv, FLAGS, false);
+  const recordPath = stringFlag(p, 'record');
+  const levelText = stringFlag(p, 'trace-level');
+  if (levelText !== undefined && recordPath === undefined) throw new UsageError('--trace-level needs --record FILE (it sets what the recording holds)');
+  const level = parseTraceLevel(levelText);
   const spec = scenarioFromFlags(p);
+  const configPath = stringFlag(p, 'config');
+  const inputs = [...(configPath === undefined ? [] : [configPath]), ...(isPluginPath(spec.firmware) ? [spec.firmware] : [])];
+  const record = recordPath === undefined ? undefined : outputTarget(io, recordPath, '--record', inputs);
   const factory = await loadFirmware(spec.firmware);
-  const record = stringFlag(p, 'record');
-  const level = parseTraceLevel(stringFlag(p, 'trace-level'));
   const profile = factory(spec);
   const result = record === undefined ? runScenario(spec, { sink: new MemorySink(), profile }) : recordRun(spec, profile, record, level);
-  if (boolFlag(p, 'json')) io.stdout(`${JSON.stringify(runJson(result), null, 2)}\n`);
-  else io.stdout(runText(result));
+  const say = messagesTo(io, record);
+  if (boolFlag(p, 'json')) say(`${JSON.stringify(runJson(result), null, 2)}\n`);
+  else say(runText(result, boolFlag(p, 'verbose')));
   return result.verdict === 'pass' ? 0 : 1;
 };

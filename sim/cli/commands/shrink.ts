@@ -15,7 +15,8 @@ import { resolveProfile, type ProfileFactory } from '../../firmware/profiles.js'
 import { describeScenario } from '../../check/describe.js';
 import { DEFAULT_SHRINK_RUNS_MAX, scenarioSize, shrinkScenario } from '../../bisect/shrink.js';
 import { recordRun, scenarioFromHeader } from '../recording.js';
-import { traceHeader } from './bisect.js';
+import { loadTrace } from '../trace-scenario.js';
+import { messagesTo, outputTarget } from '../outputs.js';
 import { progressBar } from '../progress.js';
 
 /** `t.mpt` → `t.shrunk.mpt`; any other name gets the suffix appended. */
@@ -25,12 +26,13 @@ export function defaultShrinkOutput(file: string): string {
 
 export const shrinkCommand: Command = async (argv: string[], io: CliIo) => {
   const p = parseFlags(argv, { output: { type: 'string', short: 'o' }, 'max-runs': { type: 'string' } }, true);
-  if (p.positionals.length !== 1) throw new UsageError('shrink: expected exactly one trace FILE');
+  if (p.positionals.length !== 1) throw new UsageError('expected exactly one trace FILE');
   const file = p.positionals[0]!;
-  const out = stringFlag(p, 'output') ?? defaultShrinkOutput(file);
-  if (out === file) throw new UsageError('shrink: -o must name another file than the input trace');
+  const outPath = stringFlag(p, 'output') ?? defaultShrinkOutput(file);
+  const out = outputTarget(io, outPath, '-o', [file]);
   const runsMax = intFlag(p, 'max-runs', 1_000_000) ?? DEFAULT_SHRINK_RUNS_MAX;
-  const h = traceHeader(file);
+  // The whole file is checked first, as replay does: a damaged trace is bad input, not a scenario.
+  const h = loadTrace(file, false).header;
   const spec = scenarioFromHeader(h);
   let profileFor: ProfileFactory;
   try {
@@ -50,13 +52,13 @@ export const shrinkCommand: Command = async (argv: string[], io: CliIo) => {
   const before = scenarioSize(spec);
   const after = scenarioSize(r.spec);
   const changed = Object.keys(before).filter((k) => before[k] !== after[k]).map((k) => `${k} ${before[k]} → ${after[k]}`);
-  io.stdout(
+  messagesTo(io, out)(
     [
       `before: ${describeScenario(spec)}`,
       `after:  ${describeScenario(r.spec)}`,
       `still breaks ${r.invariant}: ${r.detail}`,
       `${changed.length === 0 ? 'no smaller scenario breaks it' : changed.join(', ')}  (${r.runs} runs, ${r.accepted} reductions${r.budgetExhausted ? '; run budget spent before a fixpoint: --max-runs' : ''})`,
-      `written: ${out}`,
+      `written: ${out.path}`,
       '',
     ].join('\n'),
   );

@@ -51,11 +51,12 @@ export const sweepCommand: Command = async (argv: string[], io: CliIo) => {
   const p = parseFlags(argv, FLAGS, false);
   const from = intFlag(p, 'from', CYCLE_MAX);
   const to = intFlag(p, 'to', CYCLE_MAX);
-  if (from === undefined || to === undefined) throw new UsageError('sweep: --from CYCLE and --to CYCLE are required');
-  if (to < from) throw new UsageError(`sweep: --to ${to} is below --from ${from}`);
+  if (from === undefined || to === undefined) throw new UsageError('--from CYCLE and --to CYCLE are required');
+  if (to < from) throw new UsageError(`--to ${to} is below --from ${from}`);
   const cycles = to - from + 1;
-  if (cycles > SWEEP_WINDOW_MAX_CYCLES) throw new UsageError(`sweep: the window holds ${cycles} cycles, at most ${SWEEP_WINDOW_MAX_CYCLES}`);
+  if (cycles > SWEEP_WINDOW_MAX_CYCLES) throw new UsageError(`the window holds ${cycles} cycles, at most ${SWEEP_WINDOW_MAX_CYCLES}`);
   const spec = scenarioFromFlags(p);
+  if (to >= spec.maxCycles) throw new UsageError(`--to: crash cycles must be below the scenario's cycle limit ${spec.maxCycles}`);
   const profileFor = resolveProfile(spec.firmware);
   const workersAsked = intFlag(p, 'workers', 256);
   if (workersAsked === 0) throw new UsageError('--workers: at least 1');

@@ -21,7 +21,9 @@ import { ExitCode, UsageError } from '../../core/errors.js';
 import { hex, humanBytes } from '../../core/u64.js';
 import { runScenario, type CaptureView } from '../../scenario/run.js';
 import { linuxOptionsOf } from '../../firmware/profiles.js';
-import { buildVmcoreImage, DumpLayoutError, writeCoreFile, writeFileAtomically, writeVmcoreData, type VmcoreImage } from '../dump-files.js';
+import { buildVmcoreImage, DumpLayoutError, writeCoreFile, writeVmcoreData, type VmcoreImage } from '../dump-files.js';
+import { writeOutput, type OutputTarget } from '../../../traces/output-file.js';
+import { distinctOutputs, messagesTo, outputTarget } from '../outputs.js';
 import { discardEvents, loadTrace, runnableScenario } from '../trace-scenario.js';
 
 const USAGE = 'usage: mpipl-sim vmcore FILE -o OUT [--opalcore OUT2] [--round N] [--exact]';
@@ -42,12 +44,15 @@ export const vmcoreCommand: Command = async (argv: string[], io: CliIo): Promise
   const p = parseFlags(argv, { output: { type: 'string', short: 'o' }, opalcore: { type: 'string' }, round: { type: 'string' }, exact: { type: 'boolean' } }, true);
   if (p.positionals.length !== 1) throw new UsageError(`expected one trace FILE (${USAGE})`);
   const file = p.positionals[0]!;
-  const out = stringFlag(p, 'output');
-  if (out === undefined || out === '') throw new UsageError(`-o OUT is required (${USAGE})`);
-  const opalOut = stringFlag(p, 'opalcore');
-  if (opalOut === '') throw new UsageError('--opalcore needs a file name');
-  if (opalOut !== undefined && opalOut === out) throw new UsageError('--opalcore and -o name the same file');
+  const outPath = stringFlag(p, 'output');
+  if (outPath === undefined || outPath === '') throw new UsageError(`-o OUT is required (${USAGE})`);
+  const opalPath = stringFlag(p, 'opalcore');
+  if (opalPath === '') throw new UsageError('--opalcore needs a file name');
   const round = intFlag(p, 'round', ROUND_MAX) ?? 0;
+  const out = outputTarget(io, outPath, '-o', [file]);
+  const opalOut = opalPath === undefined ? undefined : outputTarget(io, opalPath, '--opalcore', [file]);
+  if (opalOut !== undefined) distinctOutputs(out, opalOut, '--opalcore and -o');
+  const say = messagesTo(io, out, opalOut);
 
   const { header } = loadTrace(file, false);
   const { spec, profile } = runnableScenario(header);
@@ -69,12 +74,12 @@ export const vmcoreCommand: Command = async (argv: string[], io: CliIo): Promise
     io.stderr(`no vmcore in round ${round}: ${whyNoCapture(result, round)}\n`);
     return ExitCode.finding;
   }
-  if (outcome.lines.length > 0) io.stdout(`${outcome.lines.join('\n')}\n`);
+  if (outcome.lines.length > 0) say(`${outcome.lines.join('\n')}\n`);
   for (const line of outcome.problems) io.stderr(`${line}\n`);
   return outcome.problems.length > 0 ? ExitCode.finding : ExitCode.pass;
 };
 
-function saveRound(c: CaptureView, round: number, out: string, opalOut: string | undefined, pageSizeBytes: number, numberThreads: boolean): Outcome {
+function saveRound(c: CaptureView, round: number, out: OutputTarget, opalOut: OutputTarget | undefined, pageSizeBytes: number, numberThreads: boolean): Outcome {
   const lines: string[] = [];
   const problems: string[] = [];
   const addr = c.capture.elfcorehdrAddr;
@@ -91,24 +96,24 @@ function saveRound(c: CaptureView, round: number, out: string, opalOut: string |
     return { lines, problems };
   }
   let dataPages = 0;
-  writeFileAtomically(out, image.sizeBytes, (o) => {
+  writeOutput(out, 'vmcore', image.sizeBytes, (o) => {
     o.writeAt(0, image.head);
     dataPages = writeVmcoreData(o, c.machine.mem, image.segments).dataPages;
   });
   lines.push(
-    `${out}: /proc/vmcore of round ${round} (elfcorehdr ${hex(addr)}), ${image.littleEndian ? 'little' : 'big'}-endian ELF64 core, ` +
+    `${out.path}: /proc/vmcore of round ${round} (elfcorehdr ${hex(addr)}), ${image.littleEndian ? 'little' : 'big'}-endian ELF64 core, ` +
       `${image.phnum} program headers (1 PT_NOTE of ${humanBytes(image.noteSizeBytes)}, ${image.segments.length} PT_LOAD), ` +
       `${humanBytes(image.sizeBytes)} (${humanBytes(dataPages * 4096)} of data, the rest holes)`,
   );
-  if (image.numberedThreads > 0) lines.push(`${out}: NT_PRSTATUS pr_pid 0 set to 1..${image.numberedThreads} in note order so gdb lists every thread (--exact keeps the kernel's bytes)`);
+  if (image.numberedThreads > 0) lines.push(`${out.path}: NT_PRSTATUS pr_pid 0 set to 1..${image.numberedThreads} in note order so gdb lists every thread (--exact keeps the kernel's bytes)`);
   if (opalOut !== undefined) {
     const core = c.capture.opalcore;
     if (core === undefined) {
       const why = c.capture.messages.filter((m) => /opal core/i.test(m)).at(-1) ?? 'the capture kernel exported none';
       problems.push(`no OPAL core in round ${round}: ${why}`);
     } else {
-      writeFileAtomically(opalOut, core.sizeBytes, (o) => writeCoreFile(o, core));
-      lines.push(`${opalOut}: OPAL core of round ${round}, big-endian ELF64 core, ${humanBytes(core.sizeBytes)}`);
+      writeOutput(opalOut, 'OPAL core', core.sizeBytes, (o) => writeCoreFile(o, core));
+      lines.push(`${opalOut.path}: OPAL core of round ${round}, big-endian ELF64 core, ${humanBytes(core.sizeBytes)}`);
     }
   }
   return { lines, problems };
