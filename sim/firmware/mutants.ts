@@ -29,6 +29,7 @@ import { SbeP9, SBE_HOST_RESPONSE_MASK, type SbeFaults } from '../participants/s
 import { digestText } from '../core/digest.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import { linuxOptionsOf, REFERENCE_MODEL_VERSION, referenceProfile } from './profiles.js';
+import { ORACLE_CLASS_MUTANTS } from './mutants/oracle-classes.js';
 
 export type MutantParticipant = 'sbe' | 'hostboot' | 'skiboot' | 'linux';
 
@@ -432,4 +433,6 @@ export const MUTANTS: readonly Mutant[] = [
   linux('linux-ptload-offset-not-accumulated', 'the capture kernel gives every boot-memory PT_LOAD p_offset = boot_mem_dest_addr (sizes of earlier regions not added)', {
     afterCapture: (p, _k, c) => editPtLoads(p, c, (ph, first) => (ph.offset !== ph.paddr && first !== undefined ? first : ph.offset)),
   }),
+  // Issue 11, the oracle's blind spots (sim/firmware/mutants/oracle-classes.ts).
+  ...ORACLE_CLASS_MUTANTS,
 ];

@@ -7,7 +7,7 @@ import { Machine } from '../machine/machine.js';
 import type { IplKind, MachineHooks } from '../machine/machine.js';
 import type { IplHandoff } from '../participants/platform.js';
 import { Interpreter } from '../cpu/interpreter.js';
-import type { TraceSink } from '../trace/events.js';
+import type { Participant, TraceSink } from '../trace/events.js';
 import { Oracle } from '../oracle/oracle.js';
 import type { InvariantResult } from '../oracle/invariants.js';
 import { registerView, type RegisterView } from '../cpu/state.js';
@@ -190,6 +190,18 @@ export class ScenarioHarness implements MachineHooks {
     this.oracle.afterPreservation(r);
   }
 
+  beforeNormalIpl(): void {
+    this.oracle.beforeNormalIpl();
+  }
+
+  beforeOpalCall(): void {
+    this.oracle.beforeOpalCall();
+  }
+
+  afterOpalCall(who: Participant, pir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void {
+    this.oracle.afterOpalCall(who, pir, token, args, rc, returned);
+  }
+
   afterFirmwareBoot(kind: IplKind): void {
     this.oracle.afterFirmwareBoot(kind);
     const scratch = scratchArea(this.m.config.ramSizeBytes);
@@ -322,6 +334,7 @@ export function startScenario(spec: ScenarioSpec, opts: RunOptions): ScenarioHar
     ...(opts.profile.firmwareScratch === undefined ? {} : { firmwareScratch: opts.profile.firmwareScratch }),
     judgeVmcore: !tampersKernelRanges(spec),
     faults: spec.faults,
+    scenarioRanges: spec.ops.filter((o) => o.call === 'ADD_RANGE').map((o) => ({ src: BigInt(o.args[0] ?? '0'), dest: BigInt(o.args[1] ?? '0') })),
   });
   const harness = new ScenarioHarness(m, spec, oracle, opts);
   m.hooks = harness;
