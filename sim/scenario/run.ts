@@ -49,6 +49,11 @@ export interface RunResult {
   readonly finalDigest: string;
   /** Why the run stopped early, if it did (cycle limit). */
   readonly note: string | undefined;
+  /**
+   * Rounds whose MPIPL booted with preserved data, so that a dump was there to judge. A passing run
+   * with none judged only the reboots: `run` does not call that a PASS (design section 6).
+   */
+  readonly dumpsTaken: number;
 }
 
 /**
@@ -321,6 +326,7 @@ export class ScenarioHarness implements MachineHooks {
         return digest;
       },
       note,
+      dumpsTaken: oracle.rounds.filter((r) => r.mpiplBoot).length,
     };
   }
 }
