@@ -10,8 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../sim/scenario/run.js';
 import type { ScenarioSpec } from '../../sim/scenario/scenario.js';
 import { referenceProfile, resolveProfile } from '../../sim/firmware/profiles.js';
-import { MUTANTS } from '../../sim/firmware/mutants.js';
-import { ORACLE_CLASS_MUTANTS } from '../../sim/firmware/mutants/oracle-classes.js';
+import { MUTANTS, ORACLE_CLASS_MUTANTS } from '../../sim/firmware/mutants.js';
 import { MemorySink } from '../../sim/trace/events.js';
 import type { InvariantResult } from '../../sim/oracle/invariants.js';
 

@@ -26,22 +26,10 @@ import {
   SpirahNtuple,
   ThreadHdr,
 } from '../../participants/layout.js';
-import { digestText } from '../../core/digest.js';
-import { REFERENCE_MODEL_VERSION, referenceProfile } from '../profiles.js';
 import type { Mutant } from '../mutants.js';
 
-function profileOf(name: string, spec: ScenarioSpec, over: Partial<FirmwareProfile>): FirmwareProfile {
-  return { ...referenceProfile(spec), ...over, name: `mutant:${name}`, contentHash: digestText(`${REFERENCE_MODEL_VERSION}+mutant:${name}`) };
-}
-
-function hostboot(name: string, description: string, H: new () => ReferenceHostboot): Mutant {
-  return { name, description, participant: 'hostboot', make: (spec) => profileOf(name, spec, { makeHostboot: () => new H() }) };
-}
-
-function skiboot(name: string, description: string, S: new (o: SkibootOptions) => SkibootModel): Mutant {
-  const options = (spec: ScenarioSpec): SkibootOptions => (spec.faults.allocSizeBytes === undefined ? {} : { allocSizeBytes: spec.faults.allocSizeBytes });
-  return { name, description, participant: 'skiboot', make: (spec) => profileOf(name, spec, { makeSkiboot: () => new S(options(spec)) }) };
-}
+/** The catalogue's way of building a mutant profile (passed in: this module must not import the catalogue). */
+export type ProfileOf = (name: string, spec: ScenarioSpec, over: Partial<FirmwareProfile>) => FirmwareProfile;
 
 const mdrtAt = (base: number): number => base + SkibootMap.MDRT_TABLE_OFF;
 const mdrtCountAt = (base: number): number => base + SkibootMap.SPIRAH_OFF + SpirahNtuple.mdumpRes + Ntuple.actCnt;
@@ -283,7 +271,21 @@ class SkibootUnreservedDumpArea extends SkibootModel {
   }
 }
 
-export const ORACLE_CLASS_MUTANTS: readonly Mutant[] = [
+export function oracleClassMutants(profileOf: ProfileOf): Mutant[] {
+  const hostboot = (name: string, description: string, H: new () => ReferenceHostboot): Mutant => ({
+    name,
+    description,
+    participant: 'hostboot',
+    make: (spec) => profileOf(name, spec, { makeHostboot: () => new H() }),
+  });
+  const options = (spec: ScenarioSpec): SkibootOptions => (spec.faults.allocSizeBytes === undefined ? {} : { allocSizeBytes: spec.faults.allocSizeBytes });
+  const skiboot = (name: string, description: string, S: new (o: SkibootOptions) => SkibootModel): Mutant => ({
+    name,
+    description,
+    participant: 'skiboot',
+    make: (spec) => profileOf(name, spec, { makeSkiboot: () => new S(options(spec)) }),
+  });
+  return [
   hostboot('hostboot-mdrt-act-cnt-capacity', 'hostboot sets mdump_res.act_cnt to the MDRT capacity (1024) instead of the number of entries it wrote', HostbootMdrtActCntCapacity),
   hostboot('hostboot-mdrt-entry-at-mdst-index', 'hostboot writes each MDRT entry at its MDST index, so skipped pairs leave zero holes and act_cnt counts them', HostbootMdrtAtMdstIndex),
   hostboot('hostboot-mdrt-keeps-skipped-pairs', 'hostboot gives a skipped MDST/MDDT pair an MDRT entry with size 0 instead of leaving it out', HostbootMdrtKeepsSkipped),
@@ -299,7 +301,8 @@ export const ORACLE_CLASS_MUTANTS: readonly Mutant[] = [
   skiboot('skiboot-remove-all-skips-next-entry', 'REMOVE_ALL steps past the entry it just shifted down, leaving every second adjacent kernel entry registered', SkibootRemoveAllSkipsNext),
   skiboot('skiboot-free-clears-metadata', 'FREE_PRESERVED_MEMORY also zeroes mpipl_metadata, losing the KERNEL and BOOT_MEM tags registered since boot', SkibootFreeClearsMetadata),
   skiboot('skiboot-unreserved-dump-area', 'skiboot uses the OPAL dump and register areas without publishing them in /reserved-memory (cf. skiboot b0e024216)', SkibootUnreservedDumpArea),
-];
+  ];
+}
 
 /** Not in the catalogue (the default generator rarely fills a table): pinned in tests only. */
 export class SkibootAddRangeFullOffByOne extends SkibootModel {
