@@ -18,7 +18,7 @@ import { MpiplTag, OpalToken } from '../participants/opal-api.js';
 import { expectedPairs, whyInvalid, type Expectation, type Span } from './rules.js';
 import { mdrtExactProblem, mdrtUntouchedProblem } from './mdrt-exact.js';
 import { cpuFormatProblem, cpuPresenceProblem } from './cpu-format.js';
-import { opalCallProblem } from './opal-calls.js';
+import { captureBefore, opalCallProblem, type CallBefore } from './opal-calls.js';
 import { actCnt, readTable, MDRT_BASE, parseCpuData, physical, readFadumpStruct, readMdrt, readMetadata, readProcDump, read16, read32, read64, tryRead, type MdrtRecord, type ParsedThread } from './readers.js';
 import { EM_PPC64, ET_CORE, NT_PRSTATUS, parseCore, parseNotes, prstatusRegs, PRSTATUS_PID_OFFSET, PT_LOAD, PT_NOTE } from './elf-read.js';
 import type { InvariantId, InvariantResult } from './invariants.js';
@@ -93,7 +93,7 @@ export class Oracle implements MachineHooks {
   readonly results: InvariantResult[] = [];
   private current: Round | undefined;
   /** Memory when the call in progress entered OPAL (copy-on-write), and whether the dump node was there. */
-  private callBefore: { mem: PhysicalMemory; dumpPublished: boolean } | undefined;
+  private callBefore: { blocks: CallBefore; dumpPublished: boolean } | undefined;
   private calls: CallLedger = { judged: 0, problem: undefined };
   /** Memory when a normal IPL began (copy-on-write): judged once skiboot is up. */
   private normalIplBefore: PhysicalMemory | undefined;
@@ -168,7 +168,7 @@ export class Oracle implements MachineHooks {
   // ------------------------------------------------------------------ OPAL calls (registration-effective)
 
   beforeOpalCall(): void {
-    this.callBefore = { mem: this.m.mem.snapshot(), dumpPublished: this.m.dt.hasNode(DT_DUMP_NODE) };
+    this.callBefore = { blocks: captureBefore(this.m.mem), dumpPublished: this.m.dt.hasNode(DT_DUMP_NODE) };
   }
 
   afterOpalCall(_who: Participant, _callerPir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void {
@@ -179,7 +179,7 @@ export class Oracle implements MachineHooks {
     const facts = { ramSizeBytes: this.m.config.ramSizeBytes, cpuMaxPir: this.m.topology.cpuMaxPir };
     let problem: string | undefined;
     try {
-      problem = opalCallProblem(before.mem, this.m.mem, { token, args, rc, returned, dumpPublished: before.dumpPublished }, facts);
+      problem = opalCallProblem(before.blocks, this.m.mem, { token, args, rc, returned, dumpPublished: before.dumpPublished }, facts);
     } catch (e) {
       problem = `oracle error while judging an OPAL call (${e instanceof Error ? e.message : String(e)})`;
     }
