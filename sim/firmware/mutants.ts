@@ -29,6 +29,7 @@ import { SbeP9, SBE_HOST_RESPONSE_MASK, type SbeFaults } from '../participants/s
 import { digestText } from '../core/digest.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import { linuxOptionsOf, REFERENCE_MODEL_VERSION, referenceProfile } from './profiles.js';
+import { oracleClassMutants } from './mutants/oracle-classes.js';
 
 export type MutantParticipant = 'sbe' | 'hostboot' | 'skiboot' | 'linux';
 
@@ -392,6 +393,9 @@ function linux(name: string, description: string, bug: LinuxBug): Mutant {
   return { name, description, participant: 'linux', make: (spec) => mutantProfile(name, spec, { makeLinux: linuxMutant(spec, bug) }) };
 }
 
+/** Issue 11, the oracle's blind spots (sim/firmware/mutants/oracle-classes.ts). */
+export const ORACLE_CLASS_MUTANTS: readonly Mutant[] = oracleClassMutants(mutantProfile);
+
 export const MUTANTS: readonly Mutant[] = [
   sbe('sbe-stash-primary-only', 'only the primary chip’s SBE keeps the STASH_MPIPL_CONFIG base; a secondary SBE takes S0 first and hands hostboot no base', SbeStashPrimaryOnly),
   sbe('sbe-s0-without-clock-stop', 'the SBE acknowledges S0 in the host doorbell but never stops the clocks, so skiboot times out into a normal reboot', SbeS0WithoutClockStop),
@@ -432,4 +436,5 @@ export const MUTANTS: readonly Mutant[] = [
   linux('linux-ptload-offset-not-accumulated', 'the capture kernel gives every boot-memory PT_LOAD p_offset = boot_mem_dest_addr (sizes of earlier regions not added)', {
     afterCapture: (p, _k, c) => editPtLoads(p, c, (ph, first) => (ph.offset !== ph.paddr && first !== undefined ? first : ph.offset)),
   }),
+  ...ORACLE_CLASS_MUTANTS,
 ];

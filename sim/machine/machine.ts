@@ -38,6 +38,12 @@ export interface MachineHooks {
   onClockStop?(handoff: IplHandoff): void;
   /** Hostboot finished the memory-preserving IPL, before anything reloads. */
   afterPreservation?(result: HostbootResult): void;
+  /** A normal IPL begins (after power-on, never): before hostboot runs, the oracle's snapshot. */
+  beforeNormalIpl?(): void;
+  /** A caller enters OPAL: before skiboot runs the call. */
+  beforeOpalCall?(who: Participant, callerPir: number, token: number, args: readonly bigint[]): void;
+  /** skiboot finished a call; `returned` is false when it started the machine going down. */
+  afterOpalCall?(who: Participant, callerPir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void;
   /** skiboot has booted (after an MPIPL or normal IPL), before Linux boots. */
   afterFirmwareBoot?(kind: IplKind): void;
   /** Linux has booted and run its boot-time work (registration scheduled, or the dump processed). */
@@ -142,8 +148,11 @@ export class Machine implements Platform {
     const name = OPAL_TOKEN_NAMES[token] ?? `token ${token}`;
     this.emit(who, 'opal-call', { pir: callerPir, token, name, args: args.map((a) => hex(a)).join(',') });
     const wasGoingDown = this.goingDown();
+    this.hooks.beforeOpalCall?.(who, callerPir, token, args);
     const rc = this.skiboot === undefined ? -1n : this.skiboot.opalCall(this, callerPir, token, args);
-    if (!wasGoingDown && this.goingDown()) this.emit('skiboot', 'opal-return', { pir: callerPir, token, name, returned: false });
+    const returned = wasGoingDown || !this.goingDown();
+    this.hooks.afterOpalCall?.(who, callerPir, token, args, rc, returned);
+    if (!returned) this.emit('skiboot', 'opal-return', { pir: callerPir, token, name, returned: false });
     else this.emit('skiboot', 'opal-return', { pir: callerPir, token, name, rc: hex(rc), rcName: rcName(rc) });
     this.occupy(callerPir, this.cost.opalCallCycles);
     return rc;
@@ -220,6 +229,7 @@ export class Machine implements Platform {
     this.mpiplPending = false;
     this.rebootPending = false;
     this.queue.clear();
+    if (kind === 'normal') this.hooks.beforeNormalIpl?.();
     this.resetThreads();
     if (kind !== 'mpipl') this.profile.makeHostboot().normalIpl(this, this.profile.images());
     const booted: IplKind = kind === 'mpipl' && mpipl?.mpiplBoot !== true ? 'normal' : kind;

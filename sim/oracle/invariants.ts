@@ -4,8 +4,10 @@
 export const INVARIANTS = {
   'mdrt-sound': "every MDRT entry's size bytes at dest equal the clock-stop bytes at src",
   'mdrt-complete': 'every pair that design section 5 calls valid has an MDRT entry',
+  'mdrt-exact': 'MDRT holds exactly the preserved pairs, packed in table order with the registered fields, unused fields and the tail zeroed, act_cnt set; an IPL that preserves nothing leaves MDRT alone',
   'no-collateral-writes': 'after preservation, memory outside destinations, MDRT, register area and firmware scratch equals clock-stop memory',
   'cpu-state': 'the processor dump area, parsed as Linux does, holds every active thread’s clock-stop registers',
+  'cpu-format': 'the processor dump area conforms to its format whatever the consumer: one record per thread, headers that describe their entries, one entry per register, the full register set at clock-stop values',
   'crash-info': "the crash-info header holds the crashing thread's PIR and its panic-cycle registers",
   'mpipl-boot': 'mpipl-boot is present exactly when design section 5 says it must be',
   tags: 'after the MPIPL boot, QUERY_TAG returns what the metadata, MDRT and processor dump area imply',
@@ -13,7 +15,8 @@ export const INVARIANTS = {
   opalcore: "the OPAL core's PT_LOADs equal clock-stop skiboot memory; its notes match",
   deterministic: 'running the same scenario twice gives identical trace bytes',
   'replay-exact': 'replaying a recorded trace reproduces every checkpoint digest and the verdict',
-  'firmware-sane': 'firmware code returns from every call, throws nothing and stays within the platform interface (sim/firmware/guard.ts)',
+  'registration-effective': 'every OPAL call changes exactly what its return code says (and only its tables, the metadata area and its own memory); a valid request is not refused while /ibm,opal/dump is published',
+  'firmware-sane': 'the firmware under test neither faults (out-of-RAM access, illegal instruction, attn, a plugin exception or hang) nor exceeds its instruction or time budget',
 } as const;
 
 export type InvariantId = keyof typeof INVARIANTS;
@@ -25,4 +28,12 @@ export interface InvariantResult {
   /** Which MPIPL (crash) of the scenario this verdict is about, from 0. */
   readonly round: number;
   readonly cycle: number;
+  /**
+   * False when the invariant could not be judged in this round (absent means judged, for results
+   * built before the field existed). A result that was not judged passes, so its cause must be
+   * one the scenario introduced, never the firmware under test.
+   */
+  readonly judged?: boolean;
+  /** Why the invariant was not judged (set exactly when `judged` is false). */
+  readonly notJudgedCause?: string;
 }

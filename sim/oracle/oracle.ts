@@ -11,10 +11,14 @@ import { Slot, snapGet, type ThreadSnapshot } from '../cpu/state.js';
 import type { CrashCause, HostbootResult, LinuxKernel } from '../participants/firmware.js';
 import type { IplHandoff } from '../participants/platform.js';
 import type { Faults } from '../scenario/scenario.js';
+import type { Participant } from '../trace/events.js';
 import { hex } from '../core/u64.js';
 import { DT_DUMP_NODE, FW_LOAD_AREA, HRMOR_BIT, SkibootMap, SpirahNtuple, CORE_STATE_INACTIVE } from '../participants/layout.js';
 import { MpiplTag, OpalToken } from '../participants/opal-api.js';
-import { expectedPairs, type Expectation, type Span } from './rules.js';
+import { expectedPairs, whyInvalid, type Expectation, type Span } from './rules.js';
+import { mdrtExactProblem, mdrtUntouchedProblem } from './mdrt-exact.js';
+import { cpuFormatProblem, cpuPresenceProblem } from './cpu-format.js';
+import { captureBefore, opalCallProblem, type CallBefore } from './opal-calls.js';
 import { actCnt, readTable, MDRT_BASE, parseCpuData, physical, readFadumpStruct, readMdrt, readMetadata, readProcDump, read16, read32, read64, tryRead, type MdrtRecord, type ParsedThread } from './readers.js';
 import { EM_PPC64, ET_CORE, NT_PRSTATUS, parseCore, parseNotes, prstatusRegs, PRSTATUS_PID_OFFSET, PT_LOAD, PT_NOTE } from './elf-read.js';
 import type { InvariantId, InvariantResult } from './invariants.js';
@@ -64,12 +68,35 @@ export interface OracleOptions {
   readonly judgeVmcore?: boolean;
   /** The scenario's fault injections: a dropped stash makes "no MPIPL" the correct outcome. */
   readonly faults?: Faults;
+  /**
+   * The (src, dest) of every ADD_RANGE the scenario itself makes: a kernel region made invalid by
+   * one of these is the scenario's doing (vmcore not judged); by anything else, a lost dump.
+   */
+  readonly scenarioRanges?: readonly { readonly src: bigint; readonly dest: bigint }[];
+}
+
+/** SIGUSR1: the OPAL core's crashing-thread signal for a kernel-initiated crash (spec 7.3). */
+const SIGUSR1 = 10;
+/** SIGTERM: the same note of a crash Linux cannot tell was kernel-initiated. */
+const SIGTERM = 15;
+/** pr_cursig in struct elf_prstatus (ppc64): after si_signo, si_code, si_errno. */
+const PRSTATUS_CURSIG_OFFSET = 12;
+
+/** OPAL calls judged since the last verdict was recorded, and the first problem among them. */
+interface CallLedger {
+  judged: number;
+  problem: string | undefined;
 }
 
 export class Oracle implements MachineHooks {
   readonly rounds: Round[] = [];
   readonly results: InvariantResult[] = [];
   private current: Round | undefined;
+  /** Memory when the call in progress entered OPAL (copy-on-write), and whether the dump node was there. */
+  private callBefore: { blocks: CallBefore; dumpPublished: boolean } | undefined;
+  private calls: CallLedger = { judged: 0, problem: undefined };
+  /** Memory when a normal IPL began (copy-on-write): judged once skiboot is up. */
+  private normalIplBefore: PhysicalMemory | undefined;
 
   constructor(
     private readonly m: Machine,
@@ -80,11 +107,33 @@ export class Oracle implements MachineHooks {
     return this.results.every((r) => r.ok);
   }
 
-  private record(id: InvariantId, ok: boolean, detail: string): void {
-    const round = this.current?.index ?? this.rounds.length - 1;
-    const r: InvariantResult = { id, ok, detail, round, cycle: this.m.cycle() };
+  private record(id: InvariantId, ok: boolean, detail: string, notJudgedCause?: string): void {
+    const round = Math.max(0, this.current?.index ?? this.rounds.length - 1);
+    const judged = notJudgedCause === undefined;
+    const r: InvariantResult = judged ? { id, ok, detail, round, cycle: this.m.cycle(), judged } : { id, ok, detail, round, cycle: this.m.cycle(), judged, notJudgedCause };
     this.results.push(r);
-    this.m.emit('oracle', 'invariant', { id, ok, detail, round });
+    this.m.emit('oracle', 'invariant', judged ? { id, ok, detail, round } : { id, ok, detail, round, notJudged: notJudgedCause });
+  }
+
+  /**
+   * A verdict from outside the oracle's own checks (the machine's firmware-fault detection records
+   * `firmware-sane` through this), in the current round.
+   */
+  report(id: InvariantId, ok: boolean, detail: string): void {
+    this.record(id, ok, detail);
+  }
+
+  /**
+   * Run one check; an exception while judging (garbage the readers did not expect) is itself a
+   * failed verdict of the invariant being judged, so `check` shrinks it like any other finding.
+   */
+  private judge(id: InvariantId, check: () => void): void {
+    try {
+      check();
+    } catch (e) {
+      const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.record(id, false, `oracle error while judging (${why}): the firmware left data the format does not allow`);
+    }
   }
 
   // ------------------------------------------------------------------ hooks
@@ -94,7 +143,7 @@ export class Oracle implements MachineHooks {
     this.current = { index: this.rounds.length, panic: undefined, clockStop: undefined, mdrt: [], cpuData: undefined, mpiplBoot: false, fadumpArmed: false };
     this.rounds.push(this.current);
     this.current.panic = { cycle: this.m.cycle(), pir, cause, threads: this.m.snapshotThreads() };
-    this.current.fadumpArmed = this.fadumpArmed(this.m.mem);
+    this.current.fadumpArmed = tryRead(() => this.fadumpArmed(this.m.mem)) ?? false;
   }
 
   onClockStop(handoff: IplHandoff): void {
@@ -104,7 +153,81 @@ export class Oracle implements MachineHooks {
       this.rounds.push(this.current);
     }
     const mem = this.m.mem.snapshot();
-    this.current.clockStop = { cycle: this.m.cycle(), handoff, threads: this.m.snapshotThreads(), mem, expectation: expectedPairs(mem, handoff.skibootBase) };
+    this.flushCalls();
+    let expectation: Expectation;
+    try {
+      expectation = expectedPairs(mem, handoff.skibootBase);
+    } catch (e) {
+      // Tables no reader can make sense of: hostboot must take the normal-reboot path (section 5).
+      if (!(e instanceof Error)) throw e;
+      expectation = { preservationExpected: false, validPairs: [], reasonText: `tables unreadable (${e.message}): normal reboot expected` };
+    }
+    this.current.clockStop = { cycle: this.m.cycle(), handoff, threads: this.m.snapshotThreads(), mem, expectation };
+  }
+
+  // ------------------------------------------------------------------ OPAL calls (registration-effective)
+
+  beforeOpalCall(): void {
+    this.callBefore = { blocks: captureBefore(this.m.mem), dumpPublished: this.m.dt.hasNode(DT_DUMP_NODE) };
+  }
+
+  afterOpalCall(_who: Participant, _callerPir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void {
+    const before = this.callBefore;
+    this.callBefore = undefined;
+    if (before === undefined || this.calls.problem !== undefined) return;
+    this.calls.judged++;
+    const facts = { ramSizeBytes: this.m.config.ramSizeBytes, cpuMaxPir: this.m.topology.cpuMaxPir };
+    let problem: string | undefined;
+    try {
+      problem = opalCallProblem(before.blocks, this.m.mem, { token, args, rc, returned, dumpPublished: before.dumpPublished }, facts);
+    } catch (e) {
+      problem = `oracle error while judging an OPAL call (${e instanceof Error ? e.message : String(e)})`;
+    }
+    if (problem === undefined) return;
+    // Recorded at once (a finding must not wait for a crash that may never come); later calls of
+    // this stretch are not judged, their tables already being off the spec's path.
+    this.calls.problem = problem;
+    this.record('registration-effective', false, problem);
+  }
+
+  /** At a round's clock stop (or its normal reboot): the verdict on the calls made since the last one. */
+  private flushCalls(): void {
+    const c = this.calls;
+    this.calls = { judged: 0, problem: undefined };
+    if (c.problem !== undefined || c.judged === 0) return;
+    this.record('registration-effective', true, `${c.judged} OPAL call(s) did exactly what their return codes say`);
+  }
+
+  // ------------------------------------------------------------------ normal IPL
+
+  beforeNormalIpl(): void {
+    this.normalIplBefore = this.m.mem.snapshot();
+  }
+
+  /**
+   * A normal IPL (no crash, a crash without fadump, a failed or aborted MPIPL): memory outside the
+   * areas an IPL declares it rewrites (skiboot's image and tables, fw-load-area, the profile's
+   * firmwareScratch) is what it was, MDRT is untouched, and `mpipl-boot` is absent.
+   */
+  private checkNormalIpl(before: PhysicalMemory, mpiplBootJudged: boolean): void {
+    this.judge('no-collateral-writes', () => {
+      const declared: Span[] = [
+        { start: SkibootMap.SKIBOOT_BASE, end: MDRT_BASE },
+        { start: MDRT_BASE + SkibootMap.MDRT_TABLE_SIZE, end: SkibootMap.SKIBOOT_BASE + SkibootMap.SKIBOOT_SIZE },
+        ...FW_LOAD_AREA.map(([s, n]) => ({ start: s, end: s + n })),
+        ...(this.options.firmwareScratch ?? []).map((r) => ({ start: r.start, end: r.start + r.sizeBytes })),
+      ];
+      const first = firstUndeclaredWrite(this.m.mem, before, declared);
+      this.record('no-collateral-writes', first === undefined, first === undefined ? 'normal IPL: memory outside the declared IPL areas is unchanged' : `normal IPL: ${first}`);
+    });
+    this.judge('mdrt-exact', () => {
+      const problem = mdrtUntouchedProblem(this.m.mem, before);
+      this.record('mdrt-exact', problem === undefined, problem ?? 'normal IPL: MDRT left as it was');
+    });
+    if (!mpiplBootJudged) {
+      const present = this.mpiplBootNow();
+      this.record('mpipl-boot', !present, `normal IPL; mpipl-boot ${present ? 'present (stale)' : 'absent'}`);
+    }
   }
 
   afterPreservation(_result: HostbootResult): void {
@@ -113,11 +236,12 @@ export class Oracle implements MachineHooks {
     if (round === undefined || cs === undefined) return;
     const mem = this.m.mem;
     // Without a usable base hostboot must not touch MDRT, which may still hold an older round.
-    round.mdrt = cs.expectation.preservationExpected ? readMdrt(mem) : [];
-    this.checkMdrtSound(cs, round.mdrt);
-    this.checkMdrtComplete(cs, round.mdrt);
-    this.checkNoCollateralWrites(cs, round.mdrt);
-    this.checkCrashInfo(round, cs);
+    round.mdrt = cs.expectation.preservationExpected ? (tryRead(() => readMdrt(mem)) ?? []) : [];
+    this.judge('mdrt-sound', () => this.checkMdrtSound(cs, round.mdrt));
+    this.judge('mdrt-complete', () => this.checkMdrtComplete(cs, round.mdrt));
+    this.judge('mdrt-exact', () => this.checkMdrtExact(cs));
+    this.judge('no-collateral-writes', () => this.checkNoCollateralWrites(cs, round.mdrt));
+    this.judge('crash-info', () => this.checkCrashInfo(round, cs));
     round.mpiplBoot = this.mpiplBootNow();
     const expected = cs.expectation.preservationExpected && cs.expectation.validPairs.length > 0;
     // skiboot stashes SKIBOOT_BASE in every SBE at each boot; unless the scenario drops the stash,
@@ -131,10 +255,16 @@ export class Oracle implements MachineHooks {
   /** The CPU data and the tags are judged as the next boot sees them (skiboot may relocate the proc dump area). */
   afterFirmwareBoot(kind: IplKind): void {
     const round = this.current;
+    const normalBefore = this.normalIplBefore;
+    this.normalIplBefore = undefined;
+    if (normalBefore !== undefined) this.checkNormalIpl(normalBefore, round !== undefined && round.clockStop === undefined);
     if (round === undefined) return;
+    if (round.clockStop === undefined) this.flushCalls(); // a round that ended in a normal reboot
     if (round.clockStop !== undefined) {
-      this.checkCpuState(round, round.clockStop);
-      if (kind === 'mpipl') this.checkTags(round);
+      const cs = round.clockStop;
+      this.judge('cpu-state', () => this.checkCpuState(round, cs));
+      this.judge('cpu-format', () => this.checkCpuFormat(cs));
+      if (kind === 'mpipl') this.judge('tags', () => this.checkTags(round));
       return;
     }
     // A crash that ended in a normal reboot: right when fadump was not registered (or the stash was dropped).
@@ -148,9 +278,11 @@ export class Oracle implements MachineHooks {
   afterLinuxBoot(_kind: IplKind, linux: LinuxKernel): void {
     const round = this.current;
     if (round === undefined) return;
+    if (round.clockStop === undefined) this.flushCalls(); // a round that ended in a normal reboot
     if (round.clockStop !== undefined) {
-      this.checkVmcore(round, round.clockStop, linux);
-      this.checkOpalcore(round, round.clockStop, linux);
+      const cs = round.clockStop;
+      this.judge('vmcore', () => this.checkVmcore(round, cs, linux));
+      this.judge('opalcore', () => this.checkOpalcore(round, cs, linux));
     }
     this.current = undefined; // the round is over once the next kernel is up
   }
@@ -215,6 +347,26 @@ export class Oracle implements MachineHooks {
     this.record('mdrt-complete', true, `all ${cs.expectation.validPairs.length} valid pairs preserved (${cs.expectation.reasonText})`);
   }
 
+  /** Section 5's MDRT byte for byte; without preservation, the MDRT an earlier MPIPL left. */
+  private checkMdrtExact(cs: ClockStop): void {
+    if (!cs.expectation.preservationExpected) {
+      const problem = mdrtUntouchedProblem(this.m.mem, cs.mem);
+      return this.record('mdrt-exact', problem === undefined, problem ?? `MDRT left as it was (${cs.expectation.reasonText})`);
+    }
+    const problem = mdrtExactProblem(this.m.mem, cs.expectation.validPairs);
+    this.record('mdrt-exact', problem === undefined, problem ?? `MDRT holds exactly the ${cs.expectation.validPairs.length} preserved pair(s), tail zeroed`);
+  }
+
+  /** The processor dump area as a format (cpu-format.ts), as the next boot sees it. */
+  private checkCpuFormat(cs: ClockStop): void {
+    const proc = readProcDump(this.m.mem);
+    const presence = cpuPresenceProblem(proc);
+    if (presence !== undefined) return this.record('cpu-format', false, presence);
+    if (proc.actSize === 0) return this.record('cpu-format', true, 'no CPU data to judge (cpu-state judges whether that is right)');
+    const problem = cpuFormatProblem(this.m.mem, proc, readProcDump(cs.mem), cs.threads);
+    this.record('cpu-format', problem === undefined, problem ?? `${proc.actSize / proc.threadSize} thread records conform: one per thread, every register once at its clock-stop value`);
+  }
+
   /** Exempt: MDRT-claimed destinations, MDRT, register area, loaded images (skiboot and fw-load-area). */
   private checkNoCollateralWrites(cs: ClockStop, mdrt: MdrtRecord[]): void {
     const exempt: Span[] = [
@@ -226,21 +378,7 @@ export class Oracle implements MachineHooks {
     ];
     const proc = readProcDump(cs.mem);
     exempt.push({ start: physical(proc.allocAddr), end: physical(proc.allocAddr) + proc.allocSize });
-    let first: string | undefined;
-    exempt.sort((a, b) => a.start - b.start);
-    this.m.mem.forEachDifferentPage(cs.mem, (pageIndex, now, then) => {
-      if (first !== undefined) return;
-      const pageStart = pageIndex * PAGE_SIZE;
-      // Most differing pages are preserved destinations: skip a page an exempt span covers whole.
-      if (exempt.some((s) => pageStart >= s.start && pageStart + PAGE_SIZE <= s.end)) return;
-      for (let i = 0; i < PAGE_SIZE; i++) {
-        if (now[i] === then[i]) continue;
-        const a = pageStart + i;
-        if (exempt.some((s) => a >= s.start && a < s.end)) continue;
-        first = `byte at ${hex(a)} changed from ${hex(then[i]!)} to ${hex(now[i]!)} outside every declared area`;
-        return;
-      }
-    });
+    const first = firstUndeclaredWrite(this.m.mem, cs.mem, exempt);
     this.record('no-collateral-writes', first === undefined, first ?? 'memory outside the declared areas equals clock-stop memory');
   }
 
@@ -295,7 +433,14 @@ export class Oracle implements MachineHooks {
     const snap = panic.threads.find((t) => t.pir === panic.pir)!;
     const words = Array.from({ length: 48 }, (_, k) => read64(mem, hdr + 0x28 + 8 * k, endian));
     const diff = comparePtRegs(words, snap);
-    this.record('crash-info', diff === undefined, diff === undefined ? `header holds PIR ${hex(panic.pir)} and its panic-cycle registers` : `crash-info regs: ${diff}`);
+    if (diff !== undefined) return this.record('crash-info', false, `crash-info regs: ${diff}`);
+    // skiboot's own record of the crashing thread (spec 4.7), judged against the thread the harness
+    // made panic, not against anything firmware wrote.
+    const md = readMetadata(mem);
+    if (cs.expectation.preservationExpected && md.crashingPir !== panic.pir) {
+      return this.record('crash-info', false, `mpipl_metadata crashing_pir ${hex(md.crashingPir)} at clock stop, but PIR ${hex(panic.pir)} panicked`);
+    }
+    this.record('crash-info', true, `header and metadata hold PIR ${hex(panic.pir)}; header holds its panic-cycle registers`);
   }
 
   private checkTags(round: Round): void {
@@ -330,7 +475,9 @@ export class Oracle implements MachineHooks {
       if (f === undefined) problems.push(`OPAL: metadata at ${hex(opal)} unreadable`);
       else {
         if (f.version !== 1) problems.push(`OPAL: version ${f.version}`);
-        if (f.crashingPir !== md.crashingPir) problems.push(`OPAL: crashing_pir ${hex(f.crashingPir)}, metadata says ${hex(md.crashingPir)}`);
+        const crashed = round.panic?.pir;
+        if (crashed !== undefined && f.crashingPir !== crashed) problems.push(`OPAL: crashing_pir ${hex(f.crashingPir)}, but PIR ${hex(crashed)} panicked`);
+        else if (crashed === undefined && f.crashingPir !== md.crashingPir) problems.push(`OPAL: crashing_pir ${hex(f.crashingPir)}, metadata says ${hex(md.crashingPir)}`);
         const want = opalRegions.map((e) => ({ src: e.src & ~HRMOR_BIT, dest: e.dest & ~HRMOR_BIT, size: BigInt(e.size) }));
         if (JSON.stringify(f.regions, bigintJson) !== JSON.stringify(want, bigintJson)) problems.push('OPAL: regions differ from MDRT');
       }
@@ -366,7 +513,7 @@ export class Oracle implements MachineHooks {
    * conflicts with it) is correctly skipped by firmware, yet Linux never reads MDRT (spec 6.6) and
    * exports it anyway: the vmcore is then unreliable by design, not by a firmware bug.
    */
-  private conflictedKernelRegion(cs: ClockStop): string | undefined {
+  private conflictedKernelRegion(cs: ClockStop): { text: string; scenario: boolean } | undefined {
     const md = readMetadata(cs.mem);
     if (md.kernelTag === 0n) return undefined;
     const endian = this.m.config.kernelEndian;
@@ -379,15 +526,28 @@ export class Oracle implements MachineHooks {
       const src = read64(cs.mem, at + 0x10 + 24 * i, endian);
       const dest = read64(cs.mem, at + 0x10 + 24 * i + 8, endian);
       const j = mdst.findIndex((e, k) => e.addr === (src | HRMOR_BIT) && mddt[k]?.addr === (dest | HRMOR_BIT));
-      if (j >= 0 && !cs.expectation.validPairs.some((v) => v.index === j)) return `kernel region ${i} (src ${hex(src)}) is invalid by section 5 because of a conflicting range`;
+      if (j < 0 || cs.expectation.validPairs.some((v) => v.index === j)) continue;
+      const why = whyInvalid(cs.mem, j);
+      // The scenario is to blame only when the conflicting pair is one of its own ADD_RANGEs.
+      const other = why.otherPair;
+      const ours = (this.options.scenarioRanges ?? []).some((r) => other !== undefined && mdst[other]?.addr === (r.src | HRMOR_BIT) && mddt[other]?.addr === (r.dest | HRMOR_BIT));
+      return { text: `kernel region ${i} (src ${hex(src)}, dest ${hex(dest)}) is invalid by section 5: ${why.text}`, scenario: ours };
     }
     return undefined;
   }
 
   private checkVmcore(round: Round, cs: ClockStop, linux: LinuxKernel): void {
-    if (this.options.judgeVmcore === false) return this.record('vmcore', true, 'not judged: the scenario changed the kernel’s MDST/MDDT entries behind its back (Linux never reads MDRT)');
+    if (this.options.judgeVmcore === false) {
+      const cause = 'the scenario changed the kernel’s MDST/MDDT entries behind its back (Linux never reads MDRT)';
+      return this.record('vmcore', true, `not judged: ${cause}`, cause);
+    }
     const conflict = cs.expectation.preservationExpected ? this.conflictedKernelRegion(cs) : undefined;
-    if (conflict !== undefined) return this.record('vmcore', true, `not judged: ${conflict}; Linux never reads MDRT, so its vmcore is unreliable by design`);
+    if (conflict !== undefined && conflict.scenario) {
+      const cause = `${conflict.text}, a range the scenario registered; Linux never reads MDRT, so its vmcore is unreliable by design`;
+      return this.record('vmcore', true, `not judged: ${cause}`, cause);
+    }
+    // Linux or the firmware made its own region invalid (e.g. a dump area on memory firmware uses): the dump is lost.
+    if (conflict !== undefined) return this.record('vmcore', false, `dump lost: ${conflict.text}, not a range the scenario registered`);
     const capture = linux.capture;
     const notExpected = this.vmcoreExpected(cs);
     const addr = capture?.elfcorehdrAddr;
@@ -464,6 +624,20 @@ export class Oracle implements MachineHooks {
     const notes = noteHdr === undefined ? [] : parseNotes(core.read(noteHdr.offset, noteHdr.filesz), false).filter((n) => n.type === NT_PRSTATUS);
     const active = (round.cpuData ?? []).filter((t) => t.coreState !== CORE_STATE_INACTIVE);
     if (notes.length !== active.length) return this.record('opalcore', false, `${notes.length} NT_PRSTATUS notes, expected ${active.length}`);
+    // Spec 7.3: the first note is the thread the harness made panic, with SIGUSR1; no other note has a signal.
+    const crashed = round.panic?.pir;
+    if (crashed !== undefined && active.some((t) => t.pir === crashed)) {
+      const desc = notes[0]!.desc;
+      const dv = new DataView(desc.buffer, desc.byteOffset, desc.byteLength);
+      const firstPir = dv.getUint32(PRSTATUS_PID_OFFSET, false) - 100;
+      const sig = dv.getUint16(PRSTATUS_CURSIG_OFFSET, false);
+      // Linux learns that the kernel initiated the crash from the crash-info header, which it reads
+      // only when it processes the vmcore; without one it marks the crash SIGTERM (spec 7.3).
+      const wantSig = linux.capture?.elfcorehdrAddr !== undefined ? [SIGUSR1] : [SIGUSR1, SIGTERM];
+      if (firstPir !== crashed || !wantSig.includes(sig)) return this.record('opalcore', false, `first note is PIR ${hex(firstPir)} with signal ${sig}; PIR ${hex(crashed)} panicked (expected its note first, with ${wantSig.length === 1 ? 'SIGUSR1' : 'SIGUSR1 or SIGTERM'})`);
+      const extra = notes.slice(1).find((n) => new DataView(n.desc.buffer, n.desc.byteOffset, n.desc.byteLength).getUint16(PRSTATUS_CURSIG_OFFSET, false) !== 0);
+      if (extra !== undefined) return this.record('opalcore', false, 'a note other than the crashing thread’s carries a signal');
+    }
     for (const n of notes) {
       const pid = new DataView(n.desc.buffer, n.desc.byteOffset).getUint32(PRSTATUS_PID_OFFSET, false);
       const snap = cs.threads.find((t) => t.pir === pid - 100);
@@ -523,3 +697,25 @@ function compareParsed(t: ParsedThread, s: ThreadSnapshot): string | undefined {
   return undefined;
 }
 
+
+/**
+ * The first byte that differs between `now` and `before` outside every span of `declared`, as a
+ * sentence, or undefined. Page identity makes untouched memory free to compare.
+ */
+export function firstUndeclaredWrite(now: PhysicalMemory, before: PhysicalMemory, declared: readonly Span[]): string | undefined {
+  let first: string | undefined;
+  now.forEachDifferentPage(before, (pageIndex, mine, then) => {
+    if (first !== undefined) return;
+    const pageStart = pageIndex * PAGE_SIZE;
+    // Most differing pages are declared ones: skip a page a span covers whole.
+    if (declared.some((s) => pageStart >= s.start && pageStart + PAGE_SIZE <= s.end)) return;
+    for (let i = 0; i < PAGE_SIZE; i++) {
+      if (mine[i] === then[i]) continue;
+      const a = pageStart + i;
+      if (declared.some((s) => a >= s.start && a < s.end)) continue;
+      first = `byte at ${hex(a)} changed from ${hex(then[i]!)} to ${hex(mine[i]!)} outside every declared area`;
+      return;
+    }
+  });
+  return first;
+}

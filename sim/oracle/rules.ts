@@ -91,3 +91,27 @@ export function expectedPairs(clockStop: PhysicalMemory, stashedBase: bigint | u
   }
   return { preservationExpected: true, validPairs: valid, reasonText: `${valid.length} of ${n} pairs valid` };
 }
+
+/**
+ * Why pair `index` of the clock-stop tables is not valid by section 5, and which other pair (if
+ * any) it conflicts with: the oracle uses it to tell a conflict the scenario made from a dump the
+ * firmware or Linux lost on its own.
+ */
+export function whyInvalid(clockStop: PhysicalMemory, index: number): { text: string; otherPair: number | undefined } {
+  const n = Math.min(actCnt(clockStop, SpirahNtuple.mdumpSrc), actCnt(clockStop, SpirahNtuple.mdumpDst), MDST_MAX_ENTRIES);
+  if (index >= n) return { text: `pair ${index} is past act_cnt ${n}`, otherPair: undefined };
+  const src = readTable(clockStop, SpirahNtuple.mdumpSrc, n);
+  const dst = readTable(clockStop, SpirahNtuple.mdumpDst, n);
+  const s = src[index]!;
+  const d = dst[index]!;
+  if (s.size !== d.size || s.size === 0 || s.region !== d.region) return { text: 'its MDST and MDDT fields disagree or its size is zero', otherPair: undefined };
+  if (!clockStop.contains(s.addr & ~HRMOR_BIT, s.size) || !clockStop.contains(d.addr & ~HRMOR_BIT, d.size)) return { text: 'a range lies outside RAM', otherPair: undefined };
+  const dest = span(d.addr, d.size);
+  const srcHit = src.findIndex((x) => overlap(dest, span(x.addr, x.size)));
+  if (srcHit >= 0) return { text: srcHit === index ? 'its destination overlaps its own source' : `its destination overlaps the source of pair ${srcHit}`, otherPair: srcHit === index ? undefined : srcHit };
+  const valid = expectedPairs(clockStop, BigInt(SkibootMap.SKIBOOT_BASE)).validPairs;
+  const destHit = valid.find((v) => v.index < index && overlap(dest, span(v.destField, v.size)));
+  if (destHit !== undefined) return { text: `its destination overlaps the preserved destination of pair ${destHit.index}`, otherPair: destHit.index };
+  if (rebootAreas(clockStop).some((x) => overlap(dest, x))) return { text: 'its destination overlaps an area the reboot rewrites (firmware memory)', otherPair: undefined };
+  return { text: 'no rule of section 5 rejects it', otherPair: undefined };
+}

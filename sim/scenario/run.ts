@@ -7,7 +7,7 @@ import { Machine } from '../machine/machine.js';
 import type { IplKind, MachineHooks } from '../machine/machine.js';
 import type { IplHandoff } from '../participants/platform.js';
 import { Interpreter } from '../cpu/interpreter.js';
-import type { TraceSink } from '../trace/events.js';
+import type { Participant, TraceSink } from '../trace/events.js';
 import { Oracle } from '../oracle/oracle.js';
 import type { InvariantResult } from '../oracle/invariants.js';
 import { registerView, type RegisterView } from '../cpu/state.js';
@@ -53,6 +53,11 @@ export interface RunResult {
   readonly note: string | undefined;
   /** A plugin's participant failed (sim/firmware/guard.ts): the run stopped there, `firmware-sane` fails. */
   readonly fault?: FirmwareFaultInfo;
+  /**
+   * Rounds whose MPIPL booted with preserved data, so that a dump was there to judge. A passing run
+   * with none judged only the reboots: `run` does not call that a PASS (design section 6).
+   */
+  readonly dumpsTaken: number;
 }
 
 /**
@@ -194,6 +199,18 @@ export class ScenarioHarness implements MachineHooks {
     this.oracle.afterPreservation(r);
   }
 
+  beforeNormalIpl(): void {
+    this.oracle.beforeNormalIpl();
+  }
+
+  beforeOpalCall(): void {
+    this.oracle.beforeOpalCall();
+  }
+
+  afterOpalCall(who: Participant, pir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void {
+    this.oracle.afterOpalCall(who, pir, token, args, rc, returned);
+  }
+
   afterFirmwareBoot(kind: IplKind): void {
     this.oracle.afterFirmwareBoot(kind);
     const scratch = scratchArea(this.m.config.ramSizeBytes);
@@ -331,6 +348,7 @@ export class ScenarioHarness implements MachineHooks {
       },
       note,
       ...(fault === undefined ? {} : { fault: fault.info }),
+      dumpsTaken: oracle.rounds.filter((r) => r.mpiplBoot).length,
     };
   }
 }
@@ -348,6 +366,7 @@ export function startScenario(spec: ScenarioSpec, opts: RunOptions): ScenarioHar
     ...(opts.profile.firmwareScratch === undefined ? {} : { firmwareScratch: opts.profile.firmwareScratch }),
     judgeVmcore: !tampersKernelRanges(spec),
     faults: spec.faults,
+    scenarioRanges: spec.ops.filter((o) => o.call === 'ADD_RANGE').map((o) => ({ src: BigInt(o.args[0] ?? '0'), dest: BigInt(o.args[1] ?? '0') })),
   });
   const harness = new ScenarioHarness(m, spec, oracle, opts);
   m.hooks = harness;
@@ -378,6 +397,7 @@ function unbuiltResult(spec: ScenarioSpec, fault: FirmwareFault): RunResult {
     finalDigest: digestText(`no machine: ${fault.message}`),
     note: `stopped by a firmware fault: ${fault.message}`,
     fault: fault.info,
+    dumpsTaken: 0,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * `bisect crash`: the first failing crash cycle equals what running every cycle of a ~40-cycle
- * window finds (a real mutant: ADD_RANGE with swapped tables breaks the vmcore once the kernel's
- * registration has happened); a constructed non-monotonic case is reported with its flips; and
+ * window finds (a real mutant: crash_fadump saves the crashing CPU's registers after the crash path
+ * moved them, which breaks crash-info once the kernel's registration has happened — the ADD_RANGE
+ * mutant used before is now caught at its OPAL call in every boot, so no crash cycle passes); a constructed non-monotonic case is reported with its flips; and
  * ends that do not verify are usage errors.
  */
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { bisectCrash, crashOutcome } from '../../sim/bisect/crash.js';
 import { bisectCommand } from '../../sim/cli/commands/bisect.js';
 import { panicBreaksWhen, runCmd } from './helpers.js';
 
-const MUTANT = 'mutant:skiboot-add-range-swaps-mdst-mddt';
+const MUTANT = 'mutant:linux-crash-regs-after-crash-path';
 const spec = deriveScenario('1', DEFAULT_CONFIG, MUTANT);
 /** Seed 1 registers fadump between these crash cycles (found with `sweep`). */
 const GOOD_CYCLE = 171_080;
@@ -29,7 +30,7 @@ describe('bisect crash', () => {
     // Monotonic here: every cycle from the first failing one on fails.
     expect(brute).toEqual(Array.from({ length: BAD_CYCLE - brute[0]! + 1 }, (_, k) => brute[0]! + k));
     expect(r.monotonic).toBe(true);
-    expect(r.failure.invariant).toBe('vmcore');
+    expect(r.failure.invariant).toBe('crash-info');
     // ⌈log2(40)⌉ search probes + 2 ends + 8 samples at most.
     expect(r.probed.length).toBeLessThanOrEqual(6 + 2 + 8);
   });
@@ -59,7 +60,7 @@ describe('bisect crash', () => {
     expect(ok.code).toBe(1);
     const doc = JSON.parse(ok.stdout) as Record<string, unknown>;
     expect(doc['firstBadCycle']).toBeGreaterThan(GOOD_CYCLE);
-    expect(doc['invariant']).toBe('vmcore');
+    expect(doc['invariant']).toBe('crash-info');
     expect(doc['monotonic']).toBe(true);
     for (const argv of [
       ['crash', '--seed', '1', '--firmware', MUTANT, '--good', String(BAD_CYCLE), '--bad', String(GOOD_CYCLE + 1)], // good fails

@@ -11,7 +11,7 @@ import { compressRanges, renderRange } from '../../sim/bisect/sweep.js';
 import { sweepCommand } from '../../sim/cli/commands/sweep.js';
 import { runCmd } from './helpers.js';
 
-const MUTANT = 'mutant:skiboot-add-range-swaps-mdst-mddt';
+const MUTANT = 'mutant:linux-crash-regs-after-crash-path';
 
 describe('sweep', () => {
   it('compresses consecutive cycles that fail alike', () => {
@@ -37,7 +37,7 @@ describe('sweep', () => {
     expect(doc.cyclesPerSecond).toBeGreaterThan(0);
     const spec = deriveScenario('1', DEFAULT_CONFIG, MUTANT);
     const b = bisectCrash({ spec, profileFor: resolveProfile(MUTANT), goodCycle: from, badCycle: to, extraSamples: 0 });
-    expect(doc.ranges).toEqual([{ from: b.firstBadCycle, to, invariants: ['vmcore'] }]);
+    expect(doc.ranges).toEqual([{ from: b.firstBadCycle, to, invariants: ['crash-info', 'vmcore'] }]);
 
     const text = await runCmd(sweepCommand, ['--seed', '1', '--firmware', MUTANT, '--from', String(from), '--to', String(from + 2), '--workers', '1']);
     expect(text.code).toBe(0);

@@ -131,4 +131,40 @@ describe('each invariant catches the breakage it guards', () => {
     const v = verdicts((base) => ({ makeLinux: () => new TamperedLinux(base.makeLinux(), { capture: flip }) }));
     expect(v.get('opalcore')).toBe(false);
   });
+
+  it('mdrt-exact: one nonzero byte in the MDRT tail', () => {
+    class H extends ReferenceHostboot {
+      protected override writeMdrt(p: Platform, base: number, preserved: TablePair[]): void {
+        super.writeMdrt(p, base, preserved);
+        p.mem.write8(base + SkibootMap.MDRT_TABLE_OFF + SkibootMap.MDRT_TABLE_SIZE - 1, 0x01);
+      }
+    }
+    const v = verdicts(() => ({ makeHostboot: () => new H() }));
+    expect(v.get('mdrt-exact')).toBe(false);
+    expect(v.get('mdrt-sound')).toBe(true);
+  });
+
+  it('cpu-format: one SPR Linux never reads captured with a wrong value', () => {
+    class H extends ReferenceHostboot {
+      protected override captureRegisters(p: Platform, base: number, allocAddrField: bigint, allocSizeBytes: number): void {
+        super.captureRegisters(p, base, allocAddrField, allocSizeBytes);
+        // The last entry of the first record is an SPR outside Linux's mapping (spec 5.4).
+        const dest = Number(allocAddrField & ~HRMOR_BIT);
+        const last = dest + 24 + (p.mem.read32BE(dest + 0x0c) - 1) * 16;
+        p.mem.write64BE(last + 8, p.mem.read64BE(last + 8) ^ 1n);
+      }
+    }
+    const v = verdicts(() => ({ makeHostboot: () => new H() }));
+    expect(v.get('cpu-format')).toBe(false);
+    expect(v.get('cpu-state')).toBe(true);
+  });
+
+  it('registration-effective: REGISTER_TAG(BOOT_MEM) succeeds without storing the value', () => {
+    class S extends SkibootModel {
+      protected override opalMpiplRegisterTag(p: Platform, tag: bigint, value: bigint): bigint {
+        return tag === MpiplTag.BOOT_MEM ? 0n : super.opalMpiplRegisterTag(p, tag, value);
+      }
+    }
+    expect(verdicts(() => ({ makeSkiboot: () => new S() })).get('registration-effective')).toBe(false);
+  });
 });

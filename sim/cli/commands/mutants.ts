@@ -1,7 +1,8 @@
 /**
- * `mpipl-sim mutants [--runs N] [--seed S] [--json]`: how good the property suite is at finding
- * bugs. Runs the default check against every built-in single-bug mutant of `reference` and reports
- * whether it was killed, by which invariant, after how many scenarios (design section 8).
+ * `mpipl-sim mutants [--runs N] [--seed S] [--only NAME,...] [--json]`: how good the property
+ * suite is at finding bugs. Runs the default check against every built-in single-bug mutant of
+ * `reference` (or the named ones), stopping at a mutant's first kill, and reports whether it was
+ * killed, by which invariant, after how many scenarios and how much wall time (design section 8).
  */
 import type { CliIo, Command } from '../io.js';
 import { boolFlag, intFlag, parseFlags, stringFlag } from '../args.js';
@@ -14,6 +15,7 @@ import { deriveScenario } from '../../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../../machine/config.js';
 import { DEFAULT_CHECK_RUNS } from './check.js';
 import { progressBar } from '../progress.js';
+import { hostNowMs } from '../host-clock.js';
 
 export interface MutantResult {
   readonly name: string;
@@ -23,11 +25,14 @@ export interface MutantResult {
   readonly invariant: string | null;
   readonly runsToKill: number | null;
   readonly shrunk: string | null;
+  /** Host wall time spent on this mutant (checking and shrinking), in milliseconds. */
+  readonly wallMs: number;
 }
 
 export function scoreMutants(seed: string, runs: number, onDone?: (i: number) => void, names?: readonly string[]): MutantResult[] {
   const chosen = names === undefined ? MUTANTS : MUTANTS.filter((m) => names.includes(m.name));
   return chosen.map((m, i) => {
+    const startMs = hostNowMs();
     const firmware = `${MUTANT_PREFIX}${m.name}`;
     let killedAt: number | undefined;
     let lastRun = 0;
@@ -55,20 +60,26 @@ export function scoreMutants(seed: string, runs: number, onDone?: (i: number) =>
       invariant: f?.invariant ?? null,
       runsToKill: f === undefined ? null : (killedAt ?? report.runs),
       shrunk: f?.description ?? null,
+      wallMs: Math.round(hostNowMs() - startMs),
     };
   });
 }
 
 export const mutantsCommand: Command = async (argv: string[], io: CliIo) => {
-  const p = parseFlags(argv, { runs: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } }, false);
+  const p = parseFlags(argv, { runs: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' } }, false);
   const seedText = stringFlag(p, 'seed') ?? '1';
   const seed = parseSeed(seedText);
   if (seed === undefined) throw new UsageError(`--seed: "${seedText}" is not a seed`);
   const runs = intFlag(p, 'runs', 1_000_000) ?? DEFAULT_CHECK_RUNS;
   const json = boolFlag(p, 'json');
-  if (!json) io.stdout(`mpipl-sim mutants  seed=${seed}  budget=${runs} scenarios per mutant  mutants=${MUTANTS.length}\n`);
-  const bar = progressBar(io, 'mutants', MUTANTS.length, 'mutants');
-  const results = scoreMutants(seed, runs, (i) => bar.update(i));
+  const onlyText = stringFlag(p, 'only');
+  const only = onlyText === undefined ? undefined : onlyText.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const unknown = only?.find((n) => !MUTANTS.some((m) => m.name === n));
+  if (unknown !== undefined) throw new UsageError(`--only: no built-in mutant "${unknown}"`);
+  const count = only?.length ?? MUTANTS.length;
+  if (!json) io.stdout(`mpipl-sim mutants  seed=${seed}  budget=${runs} scenarios per mutant  mutants=${count}\n`);
+  const bar = progressBar(io, 'mutants', count, 'mutants');
+  const results = scoreMutants(seed, runs, (i) => bar.update(i), only);
   bar.stop();
   const killed = results.filter((r) => r.killed).length;
   const score = results.length === 0 ? 0 : killed / results.length;
@@ -77,7 +88,8 @@ export const mutantsCommand: Command = async (argv: string[], io: CliIo) => {
   } else {
     const w = Math.max(...results.map((r) => r.name.length));
     for (const r of results) {
-      io.stdout(`${r.killed ? 'killed  ' : 'SURVIVED'} ${r.name.padEnd(w)}  ${r.killed ? `${r.invariant} after ${r.runsToKill} scenario(s)` : `not caught in ${runs} scenarios`}\n`);
+      const seconds = `${(r.wallMs / 1000).toFixed(1)} s`;
+      io.stdout(`${r.killed ? 'killed  ' : 'SURVIVED'} ${r.name.padEnd(w)}  ${r.killed ? `${r.invariant} after ${r.runsToKill} scenario(s), ${seconds}` : `not caught in ${runs} scenarios, ${seconds}`}\n`);
     }
     io.stdout(`score: ${killed}/${results.length} = ${score.toFixed(2)}\n`);
   }

@@ -82,7 +82,7 @@ export function runJson(r: RunResult): Record<string, unknown> {
   }));
   const first = crashes[0];
   return {
-    verdict: r.verdict,
+    verdict: verdictOf(r),
     seed: r.spec.seed,
     firmware: r.spec.firmware,
     config: { ...r.spec.config, ramSizeBytes: hex(r.spec.config.ramSizeBytes) },
@@ -120,7 +120,8 @@ export function runText(r: RunResult, verbose = false): string {
   if (r.fault !== undefined) lines.push(`firmware-fault: ${describeFault(r.fault)}  (firmware ${r.fault.firmware})`);
   else if (r.note !== undefined) lines.push(`note: ${r.note}`);
   if (r.fault?.stack !== undefined && verbose) lines.push(r.fault.stack);
-  lines.push(`verdict: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}  (${r.invariants.filter((x) => x.ok).length}/${r.invariants.length} checks, final cycle ${r.finalCycle})`);
+  const verdict = { pass: 'PASS', fail: 'FAIL', 'not-judged': 'NOT JUDGED (no crash took a dump: only the reboots were judged)' }[verdictOf(r)];
+  lines.push(`verdict: ${verdict}  (${r.invariants.filter((x) => x.ok).length}/${r.invariants.length} checks, final cycle ${r.finalCycle})`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -140,5 +141,10 @@ export const runCommand: Command = async (argv: string[], io: CliIo) => {
   const say = messagesTo(io, record);
   if (boolFlag(p, 'json')) say(`${JSON.stringify(runJson(result), null, 2)}\n`);
   else say(runText(result, boolFlag(p, 'verbose')));
-  return result.verdict === 'pass' ? 0 : 1;
+  return verdictOf(result) === 'pass' ? 0 : 1;
 };
+
+/** A run that passed without any dump to judge is not a PASS (design section 6). */
+export function verdictOf(r: RunResult): 'pass' | 'fail' | 'not-judged' {
+  return r.verdict === 'pass' && r.dumpsTaken === 0 ? 'not-judged' : r.verdict;
+}
