@@ -1,6 +1,6 @@
 /**
  * `mpipl-sim check [--runs N | --time SECONDS] [--seed S] [--firmware F] [--corpus DIR]
- *                  [--workers K] [--shard I/N] [--json]`
+ *                  [--workers K] [--shard I/N] [--json] [--stats]`
  *
  * Prints the seed first. Every failure is shrunk, written as a trace into the corpus at once (so
  * an interrupted check keeps it) and printed in the spec's vocabulary. Exit 1 on any failure.
@@ -21,6 +21,7 @@ import { deriveScenario } from '../../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../../machine/config.js';
 import { progressBar } from '../progress.js';
 import { hostNowMs } from '../host-clock.js';
+import { addToStats, emptyStats, formatStats, type CheckStats } from '../../check/stats.js';
 
 const FLAGS = {
   runs: { type: 'string' },
@@ -31,6 +32,7 @@ const FLAGS = {
   workers: { type: 'string' },
   shard: { type: 'string' },
   json: { type: 'boolean' },
+  stats: { type: 'boolean' },
 } as const;
 
 export const DEFAULT_CHECK_RUNS = 200;
@@ -61,7 +63,7 @@ export interface CheckSettings {
   corpus: string | undefined;
 }
 
-function settingsFrom(argv: string[]): { s: CheckSettings; json: boolean } {
+function settingsFrom(argv: string[]): { s: CheckSettings; json: boolean; stats: boolean } {
   const p = parseFlags(argv, FLAGS, false);
   const seedText = stringFlag(p, 'seed') ?? '1';
   const seed = parseSeed(seedText);
@@ -77,11 +79,16 @@ function settingsFrom(argv: string[]): { s: CheckSettings; json: boolean } {
   return {
     s: { seed, firmware, runs, deadlineMs: time === undefined ? undefined : hostNowMs() + time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus },
     json: boolFlag(p, 'json'),
+    stats: boolFlag(p, 'stats') && (workers === 1 || usage('--stats counts in one process: use --workers 1')),
   };
 }
 
+function usage(message: string): never {
+  throw new UsageError(message);
+}
+
 /** One process's share of a check (the whole check when K = 1). */
-export function checkInProcess(s: CheckSettings, onRun: (n: number) => void, onFailure: (f: CheckFailure) => void, stop: () => boolean): CheckReport {
+export function checkInProcess(s: CheckSettings, onRun: (n: number) => void, onFailure: (f: CheckFailure) => void, stop: () => boolean, stats?: CheckStats): CheckReport {
   const factory = resolveProfile(s.firmware);
   return runCheck({
     seed: s.seed,
@@ -94,11 +101,13 @@ export function checkInProcess(s: CheckSettings, onRun: (n: number) => void, onF
     examples: [deriveScenario(s.seed, DEFAULT_CONFIG, s.firmware)],
     onRun,
     onFailure,
+    ...(stats === undefined ? {} : { onScenario: (spec, result) => addToStats(stats, spec, result) }),
   });
 }
 
 export const checkCommand: Command = async (argv: string[], io: CliIo) => {
-  const { s, json } = settingsFrom(argv);
+  const { s, json, stats: wantStats } = settingsFrom(argv);
+  const stats = wantStats ? emptyStats() : undefined;
   await loadFirmware(s.firmware); // an unknown firmware or a broken plugin is a usage error before anything runs
   if (s.corpus !== undefined) mkdirSync(s.corpus, { recursive: true });
   if (!json) io.stdout(`mpipl-sim check  seed=${s.seed}  firmware=${s.firmware}  ${s.deadlineMs === undefined ? `runs=${s.runs}` : 'time-limited'}  shard=${s.shard.index}/${s.shard.count}  workers=${s.workers}\n`);
@@ -125,7 +134,7 @@ export const checkCommand: Command = async (argv: string[], io: CliIo) => {
   let runs = 0;
   try {
     if (s.workers === 1) {
-      const report = checkInProcess(s, (n) => bar.update(n), onFailure, () => interrupted);
+      const report = checkInProcess(s, (n) => bar.update(n), onFailure, () => interrupted, stats);
       runs = report.runs;
     } else {
       runs = await checkWithWorkers(s, (n) => bar.update(n), onFailure);
@@ -145,12 +154,16 @@ export const checkCommand: Command = async (argv: string[], io: CliIo) => {
           firmware: s.firmware,
           shard: `${s.shard.index}/${s.shard.count}`,
           failures: failures.map(({ f, trace }) => ({ invariant: f.invariant, detail: f.detail, trace, shrunk: f.description, shrinks: f.shrinks, scenario: f.spec })),
+          ...(stats === undefined ? {} : { stats }),
         },
         null,
         2,
       )}\n`,
     );
-  } else io.stdout(`${verdict === 'pass' ? 'PASS' : 'FAIL'}: ${runs} scenarios, ${failures.length} failure(s)\n`);
+  } else {
+    if (stats !== undefined) io.stdout(formatStats(stats));
+    io.stdout(`${verdict === 'pass' ? 'PASS' : 'FAIL'}: ${runs} scenarios, ${failures.length} failure(s)\n`);
+  }
   return verdict === 'pass' ? 0 : 1;
 };
 
