@@ -4,7 +4,7 @@
  * whole window's mix of cheap and expensive cycles — and posts each failing point and progress.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { resolveProfile } from '../firmware/profiles.js';
+import { loadFirmware } from '../cli/firmware-loader.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import { sweepPoints } from './sweep.js';
 
@@ -17,7 +17,8 @@ export interface SweepShare {
 }
 
 const share = workerData as SweepShare;
-const factory = resolveProfile(share.spec.firmware);
+// A plugin path is loaded in this thread too (a built-in name resolves as before).
+const factory = await loadFirmware(share.spec.firmware);
 let done = 0;
 const cycles: number[] = [];
 for (let c = share.from + share.offset; c <= share.to; c += share.stride) cycles.push(c);

@@ -39,6 +39,8 @@ export interface CheckOptions {
   readonly onRepeat?: (invariant: InvariantId | 'cycle-limit') => void;
   /** After each scenario run (progress). */
   readonly onRun?: (runsDone: number) => void;
+  /** Each generated (not shrinking) scenario with its result: `check --stats` counts these. */
+  readonly onScenario?: (spec: ScenarioSpec, result: RunResult) => void;
   /** As soon as a failure is shrunk (so an interrupted check keeps it). */
   readonly onFailure?: (f: CheckFailure) => void;
   readonly ramSizeMaxBytes?: number;
@@ -100,7 +102,9 @@ export function runCheck(o: CheckOptions): CheckReport {
         if (stopNow()) return true;
         roundRuns++;
         o.onRun?.(runs + roundRuns);
-        return firstFailure(run(spec)) === undefined;
+        const result = run(spec);
+        o.onScenario?.(spec, result);
+        return firstFailure(result) === undefined;
       }),
       { seed: fcSeed, numRuns, endOnFailure: true, examples },
     );

@@ -12,6 +12,8 @@ export function describeScenario(spec: ScenarioSpec): string {
   if (Object.keys(spec.linux).length > 0) parts.push(`linux ${JSON.stringify(spec.linux)}`);
   if (spec.faults.dropStash === true) parts.push('SBE drops the stash chip-op');
   if (spec.faults.allocSizeBytes !== undefined) parts.push(`proc dump alloc_size ${humanBytes(spec.faults.allocSizeBytes)}`);
+  if (spec.patterns === true) parts.push('seeded memory patterns');
+  for (const r of spec.reservedRanges ?? []) parts.push(`platform reserves 0x${r.startBytes.toString(16)} + ${humanBytes(r.sizeBytes)}`);
   const steps: { boot: number; at: number; text: string }[] = [];
   for (const o of spec.ops) {
     const a = o.args;
@@ -30,7 +32,10 @@ export function describeScenario(spec: ScenarioSpec): string {
   }
   spec.crashes.forEach((cr, boot) => {
     const at = cr.atCycle ?? cr.afterBootCycles ?? 0;
-    steps.push({ boot, at, text: cr.atCycle !== undefined ? `crash at cycle ${cr.atCycle} on PIR 0x${cr.pir.toString(16)}` : `crash at +${at} cycles on PIR 0x${cr.pir.toString(16)}` });
+    const what = cr.source === 'opal' ? 'OPAL abort' : 'crash';
+    const when = cr.atCycle !== undefined ? `at cycle ${cr.atCycle}` : cr.trapAfterIterations !== undefined ? `(guest trap after ${cr.trapAfterIterations} iterations)` : `at +${at} cycles${cr.beforeRelease === true ? ' (before release)' : ''}`;
+    const also = (cr.alsoPanic ?? []).map((a) => `, PIR 0x${a.pir.toString(16)} panics ${a.afterCycles} cycle(s) later`).join('');
+    steps.push({ boot, at, text: `${what} ${when} on PIR 0x${cr.pir.toString(16)}${also}` });
   });
   steps.sort((x, y) => x.boot - y.boot || x.at - y.at);
   let boot = -1;

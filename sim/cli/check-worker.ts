@@ -8,6 +8,7 @@ import { checkInProcess, type CheckSettings } from './commands/check.js';
 import { loadFirmware } from './firmware-loader.js';
 import { WatchdogBoard } from './watchdog.js';
 import { setGuardMonitor } from '../firmware/guard.js';
+import { emptyStats } from '../check/stats.js';
 
 const { settings, board: buffer, slots, slot } = workerData as { settings: CheckSettings; board: SharedArrayBuffer; slots: number; slot: number };
 const board = new WatchdogBoard(buffer, slots);
@@ -16,6 +17,7 @@ setGuardMonitor(monitor);
 monitor.enter(`loading ${settings.firmware}`);
 await loadFirmware(settings.firmware);
 monitor.exit();
+const stats = settings.stats ? emptyStats() : undefined;
 const report = checkInProcess(
   settings,
   (n) => {
@@ -26,5 +28,7 @@ const report = checkInProcess(
   (failure) => parentPort!.postMessage({ type: 'failure', failure }),
   () => board.stopRequested(),
   (invariant) => parentPort!.postMessage({ type: 'repeat', invariant }),
+  stats,
 );
+if (stats !== undefined) parentPort!.postMessage({ type: 'stats', stats });
 parentPort!.postMessage({ type: 'run', n: report.runs });

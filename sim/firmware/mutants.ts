@@ -13,9 +13,8 @@
  * which design section 5 prescribes when hostboot gets no usable base — the invariants cannot
  * tell it from a correct run (see the notes in the final report of issue 5).
  */
-import type { CaptureOutput, CrashCause, FirmwareProfile, LinuxKernel } from '../participants/firmware.js';
+import type { CaptureOutput, CrashCause, LinuxKernel } from '../participants/firmware.js';
 import type { Platform } from '../participants/platform.js';
-import type { PhysicalMemory } from '../mem/physical-memory.js';
 import { PAGE_SIZE } from '../mem/physical-memory.js';
 import { ReferenceHostboot, type TablePair } from '../participants/hostboot/reference.js';
 import { SkibootModel, type SkibootOptions } from '../participants/skiboot/skiboot.js';
@@ -23,105 +22,16 @@ import { LinuxKernelModel } from '../participants/linux/kernel.js';
 import { KernelMem } from '../participants/linux/bytes.js';
 import { CrashInfoHeader, PtRegs } from '../participants/linux/constants.js';
 import { MpiplTag, DumpRegion } from '../participants/opal-api.js';
-import { SbeBits, HRMOR_BIT, MDRT_ENTRY_SIZE, MdrtEntry, MpiplMetadata, OpalMpiplFadump, ProcDumpArea, RegEntry, RegId, SkibootMap, ThreadHdr } from '../participants/layout.js';
+import { SbeBits, HRMOR_BIT, MDRT_ENTRY_SIZE, MdrtEntry, MpiplMetadata, OpalMpiplFadump, ProcDumpArea, RegId, SkibootMap } from '../participants/layout.js';
 import { Slot } from '../cpu/state.js';
 import { SbeP9, SBE_HOST_RESPONSE_MASK, type SbeFaults } from '../participants/sbe/sbe-p9.js';
-import { digestText } from '../core/digest.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
-import { linuxOptionsOf, REFERENCE_MODEL_VERSION, referenceProfile } from './profiles.js';
+import { linuxOptionsOf } from './profiles.js';
 import { oracleClassMutants } from './mutants/oracle-classes.js';
 
-export type MutantParticipant = 'sbe' | 'hostboot' | 'skiboot' | 'linux';
-
-export interface Mutant {
-  readonly name: string;
-  /** The bug, in one line of the spec's vocabulary. */
-  readonly description: string;
-  readonly participant: MutantParticipant;
-  make(spec: ScenarioSpec): FirmwareProfile;
-}
-
-// ====================================================================== shared helpers
-
-/**
- * The platform as one participant sees it, with some members replaced. Every other member is the
- * machine's own, called on the machine (a Proxy, not a copy, so the clock and memory stay shared).
- */
-function platformWith(p: Platform, over: Partial<Platform>): Platform {
-  return new Proxy(p, {
-    get(target, key) {
-      if (Object.prototype.hasOwnProperty.call(over, key)) return over[key as keyof Platform];
-      const v: unknown = Reflect.get(target, key, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-/** Physical memory whose `copy` behaves differently (the hostboot copy engine). */
-function memWithCopy(mem: PhysicalMemory, copy: (to: number, from: number, sizeBytes: number) => void): PhysicalMemory {
-  return new Proxy(mem, {
-    get(target, key) {
-      if (key === 'copy') return copy;
-      const v: unknown = Reflect.get(target, key, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-/** A reference profile with some participants replaced; the content hash names the mutant. */
-function mutantProfile(name: string, spec: ScenarioSpec, over: Partial<FirmwareProfile>): FirmwareProfile {
-  return { ...referenceProfile(spec), ...over, name: `mutant:${name}`, contentHash: digestText(`${REFERENCE_MODEL_VERSION}+mutant:${name}`) };
-}
-
-function skibootOptionsOf(spec: ScenarioSpec): SkibootOptions {
-  return spec.faults.allocSizeBytes === undefined ? {} : { allocSizeBytes: spec.faults.allocSizeBytes };
-}
-
-interface RegRecord {
-  pir: number;
-  coreState: number;
-  offset: number;
-  entries: { type: number; num: number; value: bigint }[];
-}
-
-/**
- * Rewrite the register records the reference hostboot just wrote (spec 4.4–4.6), thread by
- * thread, keeping the published stride (thread_size). Entries past the new count are zeroed.
- */
-function rewriteRecords(p: Platform, base: number, edit: (r: RegRecord, index: number) => void): void {
-  const area = base + SkibootMap.PROC_DUMP_AREA_OFF;
-  const dest = Number(p.mem.read64BE(area + ProcDumpArea.destAddr) & ~HRMOR_BIT);
-  const actSize = p.mem.read32BE(area + ProcDumpArea.actSize);
-  const threadSize = p.mem.read32BE(area + ProcDumpArea.threadSize);
-  if (dest === 0 || actSize === 0 || threadSize === 0) return;
-  for (let i = 0; i < actSize / threadSize; i++) {
-    const at = dest + i * threadSize;
-    const ecnt = p.mem.read32BE(at + ThreadHdr.ecnt);
-    const first = at + 8 + p.mem.read32BE(at + ThreadHdr.offset);
-    const r: RegRecord = {
-      pir: p.mem.read32BE(at + ThreadHdr.pir),
-      coreState: p.mem.read8(at + ThreadHdr.coreState),
-      offset: p.mem.read32BE(at + ThreadHdr.offset),
-      entries: Array.from({ length: ecnt }, (_, k) => {
-        const e = first + k * RegEntry.SIZE;
-        return { type: p.mem.read32BE(e + RegEntry.regType), num: p.mem.read32BE(e + RegEntry.regNum), value: p.mem.read64BE(e + RegEntry.regVal) };
-      }),
-    };
-    edit(r, i);
-    p.mem.fill(at + ThreadHdr.SIZE, threadSize - ThreadHdr.SIZE, 0);
-    p.mem.write32BE(at + ThreadHdr.pir, r.pir);
-    p.mem.write8(at + ThreadHdr.coreState, r.coreState);
-    p.mem.write32BE(at + ThreadHdr.offset, r.offset);
-    p.mem.write32BE(at + ThreadHdr.ecnt, r.entries.length);
-    // Entries stay right after the header, whatever `offset` now claims.
-    r.entries.forEach((e, k) => {
-      const w = at + ThreadHdr.SIZE + k * RegEntry.SIZE;
-      p.mem.write32BE(w + RegEntry.regType, e.type);
-      p.mem.write32BE(w + RegEntry.regNum, e.num);
-      p.mem.write64BE(w + RegEntry.regVal, e.value);
-    });
-  }
-}
+export { memWithCopy, mutantProfile, platformWith, rewriteRecords, skibootOptionsOf, type Mutant, type MutantParticipant, type RegRecord } from './mutant-kit.js';
+import { memWithCopy, mutantProfile, platformWith, rewriteRecords, skibootOptionsOf, type Mutant } from './mutant-kit.js';
+import { GENERATOR_CLASS_MUTANTS } from './mutants/generator-classes.js';
 
 // ====================================================================== hostboot
 
@@ -437,4 +347,5 @@ export const MUTANTS: readonly Mutant[] = [
     afterCapture: (p, _k, c) => editPtLoads(p, c, (ph, first) => (ph.offset !== ph.paddr && first !== undefined ? first : ph.offset)),
   }),
   ...ORACLE_CLASS_MUTANTS,
+  ...GENERATOR_CLASS_MUTANTS,
 ];

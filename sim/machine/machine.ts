@@ -74,6 +74,8 @@ export class Machine implements Platform {
   private bootEpoch = 0;
   private mpiplPending = false;
   private rebootPending = false;
+  /** Platform.participantState: plain data, so Machine.fork deep-copies it with everything else. */
+  private readonly participantStates = new Map<string, unknown>();
 
   readonly sbes: Sbe[];
   skiboot: Skiboot | undefined;
@@ -198,6 +200,11 @@ export class Machine implements Platform {
 
   goingDown(): boolean {
     return this.mpiplPending || this.rebootPending;
+  }
+
+  participantState<T>(key: string, create: () => T): T {
+    if (!this.participantStates.has(key)) this.participantStates.set(key, create());
+    return this.participantStates.get(key) as T;
   }
 
   // ------------------------------------------------------------ power, IPL

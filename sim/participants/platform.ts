@@ -71,4 +71,14 @@ export interface Platform {
    * returns to its caller in reality, so a caller seeing this after the call treats it as not returned.
    */
   goingDown(): boolean;
+
+  /**
+   * Machine-wide state a participant keeps across IPLs outside guest memory (QEMU's
+   * `MpiplPreservedState`: one program plays SBE and hostboot), under `key`, created by `create` on
+   * first use. It belongs to the machine, so a fork (sweep, bisect) carries a deep copy; it must be
+   * plain data (numbers, bigints, strings, arrays, typed arrays, Maps, plain objects), no closures.
+   * Participants are instantiated anew at every boot: this is the documented place for what a real
+   * platform keeps in its own memory across resets (docs/firmware-plugins.md).
+   */
+  participantState<T>(key: string, create: () => T): T;
 }

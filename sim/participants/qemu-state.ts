@@ -1,7 +1,8 @@
 /**
  * QEMU's machine-wide MPIPL state (`MpiplPreservedState`, spec 4.11). In QEMU one program plays
  * SBE and hostboot, so the QEMU SBE (sbe/qemu-sbe.ts) and the QEMU hostboot (hostboot/qemu.ts)
- * share this, keyed by the machine they are attached to; neither imports the other.
+ * share this; neither imports the other. It lives in the machine's participant state
+ * (Platform.participantState), so a forked machine (sweep, bisect) continues with a copy of it.
  */
 import type { Platform } from './platform.js';
 
@@ -19,22 +20,10 @@ export interface QemuMpiplState {
   cpuStates: Uint8Array[];
 }
 
-const states = new WeakMap<Platform, QemuMpiplState>();
+/** The participant-state key of QEMU's machine state. */
+export const QEMU_MPIPL_STATE_KEY = 'qemu/mpipl-preserved-state';
 
 /** The QEMU machine state of this machine (created on first use, as QEMU zero-initialises it). */
 export function qemuMpiplState(p: Platform): QemuMpiplState {
-  let s = states.get(p);
-  if (s === undefined) {
-    s = { skibootBase: 0n, isNextBootMpipl: false, mdrtImage: new Uint8Array(0), procArea: new Uint8Array(0x30), cpuStates: [] };
-    states.set(p, s);
-  }
-  return s;
-}
-
-
-/** A forked machine continues with a copy of the original's QEMU state. */
-export function forkQemuMpiplState(from: Platform, to: Platform): void {
-  if (states.has(to)) return;
-  const s = qemuMpiplState(from);
-  states.set(to, { ...s, mdrtImage: s.mdrtImage.slice(), procArea: s.procArea.slice(), cpuStates: s.cpuStates.map((c) => c.slice()) });
+  return p.participantState<QemuMpiplState>(QEMU_MPIPL_STATE_KEY, () => ({ skibootBase: 0n, isNextBootMpipl: false, mdrtImage: new Uint8Array(0), procArea: new Uint8Array(0x30), cpuStates: [] }));
 }

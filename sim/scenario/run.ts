@@ -14,10 +14,12 @@ import { registerView, type RegisterView } from '../cpu/state.js';
 import type { CaptureOutput, CrashCause, FirmwareProfile, HostbootResult, LinuxKernel } from '../participants/firmware.js';
 import type { PhysicalMemory } from '../mem/physical-memory.js';
 import type { ThreadSnapshot } from '../cpu/state.js';
-import { SCRATCH_SIZE_BYTES, scratchArea, tampersKernelRanges, type OpalOp, type ScenarioSpec, type TableWrite } from './scenario.js';
+import { SCRATCH_SIZE_BYTES, scratchArea, tampersKernelRanges, type CrashPoint, type OpalOp, type ScenarioSpec, type TableWrite } from './scenario.js';
+import { patternPages } from './patterns.js';
+import { validateScenarioExtensions } from './validate-extensions.js';
 import { propU64s } from '../machine/device-tree.js';
 import { DT_RESERVED, MDST_ENTRY_SIZE, MdstEntry, Ntuple, SkibootMap, SpirahNtuple } from '../participants/layout.js';
-import { MpiplOp, OpalToken } from '../participants/opal-api.js';
+import { MpiplOp, OpalReboot, OpalToken } from '../participants/opal-api.js';
 import { SyntheticWorkload } from '../workloads/synthetic.js';
 import { loadWorkloadImage, startMachineCodeThread, type MachineCodeWorkload } from '../workloads/machine-code.js';
 import { mpiplWorkload, type WorkloadImage } from '../workloads/bundled.js';
@@ -215,6 +217,38 @@ export class ScenarioHarness implements MachineHooks {
     this.oracle.afterFirmwareBoot(kind);
     const scratch = scratchArea(this.m.config.ramSizeBytes);
     this.m.dt.set(`${DT_RESERVED}/mpipl-sim,scratch`, 'reg', propU64s([BigInt(scratch.start), BigInt(scratch.sizeBytes)]));
+    this.rewritePlatformReserved();
+  }
+
+  /**
+   * The scenario's platform-reserved ranges: published in `/reserved-memory` and rewritten with
+   * fresh seeded bytes at every IPL, as hostboot reloads the OCC/HOMER images (ScenarioSpec
+   * .reservedRanges). Runs after the oracle judged the IPL's preservation, before Linux boots.
+   */
+  private rewritePlatformReserved(): void {
+    const ranges = this.spec.reservedRanges ?? [];
+    if (ranges.length === 0) return;
+    const prng = this.m.prng(`harness/platform-reserved/boot${this.m.bootCount}`);
+    ranges.forEach((r, i) => {
+      this.m.dt.set(`${DT_RESERVED}/mpipl-sim,platform-${i}`, 'reg', propU64s([BigInt(r.startBytes), BigInt(r.sizeBytes)]));
+      const bytes = new Uint8Array(r.sizeBytes);
+      prng.fill(bytes);
+      this.m.mem.writeBytes(r.startBytes, bytes);
+    });
+  }
+
+  /** ScenarioSpec.patterns: seeded bytes around every range this boot's ops and table writes name. */
+  private writePatterns(): void {
+    const high = this.m.config.ramSizeBytes - HIGH_ARENA_OFFSET_FROM_TOP;
+    const pages = patternPages(this.spec, this.bootIndex, this.arenas, { start: high, end: high + HIGH_DATA_PAGES * 0x1_0000 });
+    if (pages.length === 0) return;
+    const prng = this.m.prng(`harness/patterns/boot${this.m.bootCount}`);
+    const page = new Uint8Array(0x1000);
+    for (const at of pages) {
+      prng.fill(page);
+      this.m.mem.writeBytes(at, page);
+    }
+    this.m.emit('harness', 'harness-op', { note: `seeded patterns in ${pages.length} page(s)` });
   }
 
   makeExecutor(m: Machine, pir: number): Executor {
@@ -245,6 +279,7 @@ export class ScenarioHarness implements MachineHooks {
     }
     m.startWorkloads();
     this.writeKernelData();
+    this.writePatterns();
     const captured = linux.capture !== undefined;
     for (const op of spec.ops) if (op.boot === this.bootIndex) m.scheduleCall(op.afterBootCycles, `harness ${op.call}`, this, 'opalOp', op);
     for (const w of spec.tableWrites) if (w.boot === this.bootIndex) m.scheduleCall(w.afterBootCycles, `harness ${w.table} write`, this, 'tableWrite', w);
@@ -261,7 +296,7 @@ export class ScenarioHarness implements MachineHooks {
     const label = `crash PIR ${hex(plan.pir)}`;
     if (this.holdCrashes) return m.scheduleCall(HELD_CRASH_DELAY_CYCLES, label, this, 'crashNow', plan.pir);
     if (plan.atCycle !== undefined) m.scheduleCall(Math.max(0, plan.atCycle - m.cycle()), label, this, 'crashNow', plan.pir);
-    else m.scheduleCall((captured ? spec.releaseAfterCycles : 0) + (plan.afterBootCycles ?? 0), label, this, 'crashNow', plan.pir);
+    else m.scheduleCall((captured && plan.beforeRelease !== true ? spec.releaseAfterCycles : 0) + (plan.afterBootCycles ?? 0), label, this, 'crashNow', plan.pir);
   }
 
   /**
@@ -275,7 +310,27 @@ export class ScenarioHarness implements MachineHooks {
 
   crashNow(pir: number): void {
     this.crashesDone++;
+    const plan: CrashPoint | undefined = this.spec.crashes[this.bootIndex];
+    for (const a of plan?.alsoPanic ?? []) this.m.scheduleCall(a.afterCycles, `crash PIR ${hex(a.pir)} (also)`, this, 'alsoPanicNow', a.pir);
+    if (plan?.source === 'opal') return this.opalAbort(pir);
     this.m.crash(pir, 'injected');
+  }
+
+  /** A further CPU panics while the first may still be in the crash path (CrashPoint.alsoPanic). */
+  alsoPanicNow(pir: number): void {
+    this.m.crash(pir, 'injected');
+  }
+
+  /**
+   * OPAL aborts while serving a call from `pir` (CrashPoint.source 'opal'): skiboot's abort calls
+   * platform.terminate like OPAL_CEC_REBOOT2(MPIPL) does (spec step 14). Where MPIPL is not armed
+   * that ends in a normal reboot, as skiboot's terminate falls back to one.
+   */
+  private opalAbort(pir: number): void {
+    const m = this.m;
+    m.emit('harness', 'crash', { pir, cause: 'opal-abort' });
+    m.opalCallAs('harness', pir, OpalToken.CEC_REBOOT2, [OpalReboot.MPIPL, 0n]);
+    if (!m.goingDown()) m.requestNormalReboot('OPAL abort: MPIPL not possible');
   }
 
   release(): void {
@@ -359,11 +414,15 @@ function firmwareSane(fault: FirmwareFault, round: number, cycle: number): Invar
 
 /** Build the machine, its oracle and harness for a scenario, powered on. */
 export function startScenario(spec: ScenarioSpec, opts: RunOptions): ScenarioHarness {
+  validateScenarioExtensions(spec);
   const m = new Machine(spec.config, opts.profile, spec.seed, opts.sink);
   m.checkpointEveryCycles = opts.checkpointEveryCycles;
+  // The platform rewrites its reserved ranges at every IPL: declared IPL scratch, like firmware's.
+  const platformScratch = (spec.reservedRanges ?? []).map((r) => ({ start: r.startBytes, sizeBytes: r.sizeBytes }));
+  const firmwareScratch = [...(opts.profile.firmwareScratch ?? []), ...platformScratch];
   const oracle = new Oracle(m, {
     skibootImageBytes: opts.profile.images().skiboot.length,
-    ...(opts.profile.firmwareScratch === undefined ? {} : { firmwareScratch: opts.profile.firmwareScratch }),
+    ...(firmwareScratch.length === 0 ? {} : { firmwareScratch }),
     judgeVmcore: !tampersKernelRanges(spec),
     faults: spec.faults,
     scenarioRanges: spec.ops.filter((o) => o.call === 'ADD_RANGE').map((o) => ({ src: BigInt(o.args[0] ?? '0'), dest: BigInt(o.args[1] ?? '0') })),

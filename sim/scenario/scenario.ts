@@ -16,6 +16,35 @@ export interface CrashPoint {
   /** … from the guest: the machine-code workload on `pir` executes `trap` after this many iterations. */
   readonly trapAfterIterations?: number;
   readonly pir: number;
+  /**
+   * Schedule the crash `afterBootCycles` into the boot even when that boot is a capture kernel
+   * whose dump is not yet released (by default a capture kernel crashes only after user space
+   * released its dump): a capture kernel that crashes before release, or right as it comes up.
+   */
+  readonly beforeRelease?: boolean;
+  /**
+   * What crashes. `kernel` (the default): the kernel panics on `pir`. `opal`: OPAL itself aborts on
+   * `pir` while serving the kernel; skiboot's assert/abort calls platform.terminate, the same path
+   * as OPAL_CEC_REBOOT2(MPIPL) (spec step 14), so the MPIPL starts without a kernel panic, without
+   * release and without FREE_PRESERVED_MEMORY since the previous one.
+   */
+  readonly source?: 'kernel' | 'opal';
+  /**
+   * Further threads that panic `afterCycles` after this crash (0 = the same cycle): a second CPU hit
+   * by a system-reset style injection while the first is still in the crash path. Injected crashes
+   * only (a guest trap has no cycle known in advance).
+   */
+  readonly alsoPanic?: readonly { readonly pir: number; readonly afterCycles: number }[];
+}
+
+/**
+ * Memory the platform reserves near the dump area (`/reserved-memory/mpipl-sim,platform-N`) and
+ * rewrites with fresh seeded bytes at every IPL, as hostboot reloads the OCC/HOMER images: a kernel
+ * that places its dump area over it loses what lands there.
+ */
+export interface PlatformReservedRange {
+  readonly startBytes: number;
+  readonly sizeBytes: number;
 }
 
 export interface Faults {
@@ -78,6 +107,15 @@ export interface ScenarioSpec {
   readonly releaseAfterCycles: number;
   /** Safety limit; reaching it ends the run (and says so). */
   readonly maxCycles: number;
+  /**
+   * Fill the harness-owned memory around every range the scenario names (sources and destinations
+   * of its ADD_RANGEs and raw table entries, their ends and 32 MiB chunk boundaries) with
+   * scenario-seeded bytes at every kernel boot, so a byte a copy lost cannot hide as zero = zero.
+   * Absent = false (the default scenario), which keeps older traces byte-identical.
+   */
+  readonly patterns?: boolean;
+  /** Platform-reserved ranges (see PlatformReservedRange); absent = none. */
+  readonly reservedRanges?: readonly PlatformReservedRange[];
 }
 
 export interface ScenarioOverrides {

@@ -13,6 +13,7 @@ import { parseSeed } from '../core/prng.js';
 import { configFromObject, type MachineConfig } from '../machine/config.js';
 import { Topology } from '../machine/topology.js';
 import { resolveLinuxOptions, type LinuxOptions } from '../participants/linux/options.js';
+import { validateCrashPoint, validateReservedRanges, validateScenarioExtensions } from './validate-extensions.js';
 import { WORKLOAD_NAMES, type CrashPoint, type Faults, type OpalOp, type ScenarioSpec, type TableWrite } from './scenario.js';
 
 export const SCENARIO_LIMITS = {
@@ -103,9 +104,9 @@ function validateLinux(v: unknown, path: string): Record<string, unknown> {
   return v;
 }
 
-function validateCrash(v: unknown, path: string, topo: Topology, maxCycles: number): CrashPoint {
+function validateCrash(v: unknown, path: string, config: MachineConfig, topo: Topology, maxCycles: number): CrashPoint {
   if (!isObject(v)) fail(path, 'expected an object');
-  knownKeys(v, path, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'pir']);
+  knownKeys(v, path, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'pir', 'beforeRelease', 'source', 'alsoPanic']);
   const pir = intAt(v['pir'], `${path}.pir`, 0, 0xffff);
   if (!topo.hasPir(pir)) fail(`${path}.pir`, `PIR 0x${pir.toString(16)} does not exist (PIRs: ${topo.threads.map((t) => `0x${t.pir.toString(16)}`).join(' ')})`);
   const when = (['atCycle', 'afterBootCycles', 'trapAfterIterations'] as const).filter((k) => v[k] !== undefined);
@@ -113,7 +114,9 @@ function validateCrash(v: unknown, path: string, topo: Topology, maxCycles: numb
   const k = when[0]!;
   const hi = k === 'atCycle' ? maxCycles - 1 : k === 'afterBootCycles' ? SCENARIO_LIMITS.afterBootCyclesMax : SCENARIO_LIMITS.trapAfterIterationsMax;
   const n = intAt(v[k], `${path}.${k}`, k === 'trapAfterIterations' ? 1 : 0, hi);
-  return { [k]: n, pir } as CrashPoint;
+  // The issue-11 extras (crash source, simultaneous panics, before release): validate-extensions.ts.
+  const extras = validateCrashPoint(v, path, config);
+  return { [k]: n, pir, ...(extras.beforeRelease === undefined ? {} : { beforeRelease: extras.beforeRelease }), ...(extras.source === undefined ? {} : { source: extras.source }), ...(extras.alsoPanic === undefined ? {} : { alsoPanic: extras.alsoPanic }) } as CrashPoint;
 }
 
 const U64_HEX = /^0x[0-9a-fA-F]{1,16}$/;
@@ -160,7 +163,7 @@ function validateTableWrite(v: unknown, path: string, boots: number): TableWrite
  */
 export function validateScenario(obj: unknown, config: MachineConfig, path: string): ScenarioSpec {
   if (!isObject(obj)) fail(path, 'expected an object');
-  knownKeys(obj, path, ['seed', 'config', 'firmware', 'crashes', 'linux', 'faults', 'workloadName', 'ops', 'tableWrites', 'releaseAfterCycles', 'maxCycles']);
+  knownKeys(obj, path, ['seed', 'config', 'firmware', 'crashes', 'linux', 'faults', 'workloadName', 'ops', 'tableWrites', 'releaseAfterCycles', 'maxCycles', 'patterns', 'reservedRanges']);
   const seed = obj['seed'];
   if (typeof seed !== 'string' || parseSeed(seed) !== seed) fail(`${path}.seed`, 'expected a seed (1–128 letters, digits, . _ -)');
   const firmware = obj['firmware'];
@@ -172,7 +175,7 @@ export function validateScenario(obj: unknown, config: MachineConfig, path: stri
   const crashes = obj['crashes'];
   if (!Array.isArray(crashes) || crashes.length > SCENARIO_LIMITS.crashesMax) fail(`${path}.crashes`, `expected a list of at most ${SCENARIO_LIMITS.crashesMax} crash points`);
   const topo = new Topology(config);
-  const crashPoints = crashes.map((c, i) => validateCrash(c, `${path}.crashes[${i}]`, topo, maxCycles));
+  const crashPoints = crashes.map((c, i) => validateCrash(c, `${path}.crashes[${i}]`, config, topo, maxCycles));
   // Boot k runs after crash k-1: harness actions may target any boot the crashes lead to.
   const boots = crashPoints.length + 1;
   const list = <T>(key: string, max: number, each: (v: unknown, p: string) => T): T[] => {
@@ -182,7 +185,7 @@ export function validateScenario(obj: unknown, config: MachineConfig, path: stri
   };
   const ops = list('ops', SCENARIO_LIMITS.opsMax, (v, p) => validateOp(v, p, boots));
   const tableWrites = list('tableWrites', SCENARIO_LIMITS.tableWritesMax, (v, p) => validateTableWrite(v, p, boots));
-  return {
+  const spec: ScenarioSpec = {
     seed,
     config,
     firmware,
@@ -194,5 +197,8 @@ export function validateScenario(obj: unknown, config: MachineConfig, path: stri
     tableWrites,
     releaseAfterCycles,
     maxCycles,
+    ...(obj['patterns'] === undefined ? {} : { patterns: obj['patterns'] as boolean }),
+    ...(obj['reservedRanges'] === undefined ? {} : { reservedRanges: validateReservedRanges(obj['reservedRanges'], `${path}.reservedRanges`, config.ramSizeBytes) }),
   };
+  return validateScenarioExtensions(spec);
 }

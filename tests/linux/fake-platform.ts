@@ -162,6 +162,12 @@ export class FakePlatform implements Platform {
     return this.down || this.normalReboots.length > 0;
   }
 
+  private readonly states = new Map<string, unknown>();
+  participantState<T>(key: string, create: () => T): T {
+    if (!this.states.has(key)) this.states.set(key, create());
+    return this.states.get(key) as T;
+  }
+
   get pending(): number {
     return this.queue.length;
   }

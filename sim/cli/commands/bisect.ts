@@ -10,6 +10,7 @@ import type { CliIo, Command } from '../io.js';
 import { boolFlag, intFlag, parseFlags, stringFlag } from '../args.js';
 import { CannotTestError, ExitCode, UsageError } from '../../core/errors.js';
 import { resolveProfile, type ProfileFactory } from '../../firmware/profiles.js';
+import { loadFirmware } from '../firmware-loader.js';
 import { readTrace } from '../../../traces/reader.js';
 import { canonicalItem, canonicalText, compareStreams, type CompareResult } from '../../../traces/replay.js';
 import type { TraceHeader, TraceItem } from '../../../traces/format.js';
@@ -224,6 +225,7 @@ async function bisectDivergeCommand(argv: string[], io: CliIo): Promise<number> 
   const firmware = stringFlag(p, 'firmware');
   if (firmware === undefined) throw new UsageError('bisect diverge: --firmware NAME is required');
   const file = p.positionals[0]!;
+  await loadFirmware(firmware); // a plugin path, like run and check
   const startMs = hostNowMs();
   const r = divergeFile(file, firmware);
   if (boolFlag(p, 'json')) io.stdout(`${JSON.stringify(divergeJson(r), null, 2)}\n`);
@@ -286,7 +288,7 @@ async function bisectCrashCommand(argv: string[], io: CliIo): Promise<number> {
   const samples = intFlag(p, 'samples', 1000) ?? DEFAULT_EXTRA_SAMPLES;
   const spec = scenarioFromFlags(p);
   if (Math.max(good, bad) >= spec.maxCycles) throw new UsageError(`--good/--bad: crash cycles must be below the scenario's cycle limit ${spec.maxCycles}`);
-  const profileFor = resolveProfile(spec.firmware);
+  const profileFor = await loadFirmware(spec.firmware);
   const bar = progressBar(io, 'bisect crash', Math.ceil(Math.log2(Math.max(2, bad - good))) + 2 + samples, 'runs');
   let runs = 0;
   let r: CrashBisectResult;
@@ -345,7 +347,7 @@ async function bisectFirmwareCommand(argv: string[], io: CliIo): Promise<number>
   const versions = p.positionals;
   if (versions.length < 2) throw new UsageError('bisect firmware: give at least two firmware versions in order (the first good, the last bad)');
   if (traces.length === 0) throw new UsageError('bisect firmware: --trace FILE... is required');
-  for (const v of versions) resolveProfile(v); // unknown names are usage errors before anything runs
+  for (const v of versions) await loadFirmware(v); // plugin paths load; unknown names are usage errors before anything runs
   const files = traceFiles(traces);
   if (files.length === 0) throw new UsageError('bisect firmware: no .mpt traces in the given directories');
   const bar = progressBar(io, 'bisect firmware', Math.ceil(Math.log2(versions.length)) + 2, 'versions');

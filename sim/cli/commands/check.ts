@@ -22,6 +22,7 @@ import { deriveScenario } from '../../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../../machine/config.js';
 import { progressBar } from '../progress.js';
 import { WatchdogBoard, watch, watchdogLimitMs, workerScript } from '../watchdog.js';
+import { addToStats, emptyStats, formatStats, mergeStats, type CheckStats } from '../../check/stats.js';
 
 const FLAGS = {
   runs: { type: 'string' },
@@ -33,6 +34,7 @@ const FLAGS = {
   shard: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  stats: { type: 'boolean' },
 } as const;
 
 export const DEFAULT_CHECK_RUNS = 200;
@@ -67,6 +69,8 @@ export interface CheckSettings {
   shard: Shard;
   workers: number;
   corpus: string | undefined;
+  /** Count generator cases and judgements (check --stats). */
+  stats: boolean;
 }
 
 /** `--corpus DIR`: an existing directory we can write, or a new one (created now, one line on failure). */
@@ -111,7 +115,7 @@ function settingsFrom(argv: string[], io: CliIo): { s: CheckSettings; json: bool
   }
   const corpus = stringFlag(p, 'corpus');
   return {
-    s: { seed, firmware, runs, timeMs: time === undefined ? undefined : time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus },
+    s: { seed, firmware, runs, timeMs: time === undefined ? undefined : time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus, stats: boolFlag(p, 'stats') },
     json: boolFlag(p, 'json'),
     verbose: boolFlag(p, 'verbose'),
   };
@@ -124,6 +128,7 @@ export function checkInProcess(
   onFailure: (f: CheckFailure) => void,
   stop: () => boolean,
   onRepeat: (invariant: string) => void = () => {},
+  stats?: CheckStats,
 ): CheckReport {
   const factory = resolveProfile(s.firmware);
   return runCheck({
@@ -138,6 +143,7 @@ export function checkInProcess(
     onRun,
     onFailure,
     onRepeat,
+    ...(stats === undefined ? {} : { onScenario: (spec, result) => addToStats(stats, spec, result) }),
   });
 }
 
@@ -187,6 +193,7 @@ export const checkCommand: Command = async (argv: string[], io: CliIo) => {
     if (!json) io.stdout(`FAIL firmware-sane: ${h.scenario} → firmware-fault: ${detail}  (firmware ${s.firmware})\n`);
   }
   const runs = outcome.runs;
+  const stats = outcome.stats;
   const list = [...findings.values()];
   const verdict = outcome.interrupted ? 'interrupted' : list.length === 0 ? 'pass' : 'fail';
   if (json) {
@@ -199,12 +206,14 @@ export const checkCommand: Command = async (argv: string[], io: CliIo) => {
           firmware: s.firmware,
           shard: `${s.shard.index}/${s.shard.count}`,
           failures: list.map((x) => ({ invariant: x.invariant, detail: x.detail, trace: x.trace, shrunk: x.description, shrinks: x.f?.shrinks ?? 0, repeats: x.repeats, scenario: x.f?.spec ?? null })),
+          ...(stats === undefined ? {} : { stats }),
         },
         null,
         2,
       )}\n`,
     );
   } else {
+    if (stats !== undefined) io.stdout(formatStats(stats));
     for (const x of list) if (x.repeats > 0) io.stdout(`  ${x.invariant}: failed in ${x.repeats} more round(s), not shrunk again\n`);
     if (outcome.interrupted) io.stdout(`interrupted: ${runs} scenarios, ${list.length} failure(s)${s.corpus === undefined ? '' : `; counterexamples kept in ${s.corpus}`}\n`);
     else io.stdout(`${verdict === 'pass' ? 'PASS' : 'FAIL'}: ${runs} scenarios, ${list.length} failure(s)\n`);
@@ -218,6 +227,8 @@ interface WorkersOutcome {
   runs: number;
   interrupted: boolean;
   hang: { text: string; scenario: string } | undefined;
+  /** Every worker's counts merged (check --stats). */
+  stats: CheckStats | undefined;
 }
 
 /**
@@ -231,7 +242,7 @@ async function checkWithWorkers(s: CheckSettings, onProgress: (n: number) => voi
   const done: number[] = new Array<number>(s.workers).fill(0);
   const lastScenario: string[] = new Array<string>(s.workers).fill('(starting)');
   const workers: Worker[] = [];
-  const outcome: WorkersOutcome = { runs: 0, interrupted: false, hang: undefined };
+  const outcome: WorkersOutcome = { runs: 0, interrupted: false, hang: undefined, stats: s.stats ? emptyStats() : undefined };
   const terminateAll = (): void => {
     for (const w of workers) void w.terminate();
   };
@@ -266,13 +277,14 @@ async function checkWithWorkers(s: CheckSettings, onProgress: (n: number) => voi
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
       });
       workers.push(worker);
-      worker.on('message', (m: { type: string; n?: number; failure?: CheckFailure; invariant?: string }) => {
+      worker.on('message', (m: { type: string; n?: number; failure?: CheckFailure; invariant?: string; stats?: CheckStats }) => {
         if (m.type === 'run') {
           done[w] = m.n!;
           lastScenario[w] = `seed ${s.seed}, scenario ${m.n! + 1} of shard ${share.shard.index}/${share.shard.count}`;
           onProgress(done.reduce((a, b) => a + b, 0));
         } else if (m.type === 'failure') onFailure(m.failure!);
         else if (m.type === 'repeat') onRepeat(m.invariant!);
+        else if (m.type === 'stats' && outcome.stats !== undefined) mergeStats(outcome.stats, m.stats!);
       });
       worker.on('error', (e) => {
         if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') reject(new UsageError(`check worker ${w} ran out of memory (${WORKER_HEAP_MB} MiB heap) in: ${lastScenario[w]}`));

@@ -12,6 +12,7 @@ import type { CliIo, Command } from '../io.js';
 import { intFlag, parseFlags, stringFlag } from '../args.js';
 import { CannotTestError, ExitCode, UsageError } from '../../core/errors.js';
 import { resolveProfile, type ProfileFactory } from '../../firmware/profiles.js';
+import { loadFirmware } from '../firmware-loader.js';
 import { describeScenario } from '../../check/describe.js';
 import { DEFAULT_SHRINK_RUNS_MAX, scenarioSize, shrinkScenario } from '../../bisect/shrink.js';
 import { recordRun, scenarioFromHeader } from '../recording.js';
@@ -24,8 +25,18 @@ export function defaultShrinkOutput(file: string): string {
   return file.endsWith('.mpt') ? `${file.slice(0, -'.mpt'.length)}.shrunk.mpt` : `${file}.shrunk.mpt`;
 }
 
+/** The trace's own firmware: one this build lacks cannot be tested (125). */
+function recordedFirmware(name: string): ProfileFactory {
+  try {
+    return resolveProfile(name);
+  } catch (e) {
+    if (e instanceof UsageError) throw new CannotTestError(`trace needs firmware "${name}", which this build does not have`);
+    throw e;
+  }
+}
+
 export const shrinkCommand: Command = async (argv: string[], io: CliIo) => {
-  const p = parseFlags(argv, { output: { type: 'string', short: 'o' }, 'max-runs': { type: 'string' } }, true);
+  const p = parseFlags(argv, { output: { type: 'string', short: 'o' }, 'max-runs': { type: 'string' }, firmware: { type: 'string' } }, true);
   if (p.positionals.length !== 1) throw new UsageError('expected exactly one trace FILE');
   const file = p.positionals[0]!;
   const outPath = stringFlag(p, 'output') ?? defaultShrinkOutput(file);
@@ -34,13 +45,9 @@ export const shrinkCommand: Command = async (argv: string[], io: CliIo) => {
   // The whole file is checked first, as replay does: a damaged trace is bad input, not a scenario.
   const h = loadTrace(file, false).header;
   const spec = scenarioFromHeader(h);
-  let profileFor: ProfileFactory;
-  try {
-    profileFor = resolveProfile(h.firmware.name);
-  } catch (e) {
-    if (e instanceof UsageError) throw new CannotTestError(`trace needs firmware "${h.firmware.name}", which this build does not have`);
-    throw e;
-  }
+  // --firmware NAME|PATH: shrink under that firmware (a plugin's trace names its profile, not its file).
+  const firmware = stringFlag(p, 'firmware');
+  const profileFor: ProfileFactory = firmware !== undefined ? await loadFirmware(firmware) : recordedFirmware(h.firmware.name);
   const bar = progressBar(io, 'shrink', runsMax, 'runs');
   let r;
   try {

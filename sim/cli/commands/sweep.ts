@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import type { CliIo, Command } from '../io.js';
 import { boolFlag, intFlag, parseFlags } from '../args.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { resolveProfile } from '../../firmware/profiles.js';
+import { loadFirmware } from '../firmware-loader.js';
 import type { ScenarioSpec } from '../../scenario/scenario.js';
 import { compressRanges, renderRange, sweepWindow, type SweepPoint } from '../../bisect/sweep.js';
 import type { SweepShare } from '../../bisect/sweep-worker.js';
@@ -57,7 +57,7 @@ export const sweepCommand: Command = async (argv: string[], io: CliIo) => {
   if (cycles > SWEEP_WINDOW_MAX_CYCLES) throw new UsageError(`the window holds ${cycles} cycles, at most ${SWEEP_WINDOW_MAX_CYCLES}`);
   const spec = scenarioFromFlags(p);
   if (to >= spec.maxCycles) throw new UsageError(`--to: crash cycles must be below the scenario's cycle limit ${spec.maxCycles}`);
-  const profileFor = resolveProfile(spec.firmware);
+  const profileFor = await loadFirmware(spec.firmware); // a plugin path, like run and check
   const workersAsked = intFlag(p, 'workers', 256);
   if (workersAsked === 0) throw new UsageError('--workers: at least 1');
   const path = workerPath();

@@ -25,6 +25,7 @@ import {
   writeRegisteredRegions,
   writeVmcoreinfo,
   type FadumpConf,
+  type PlanResult,
   type VmcoreinfoNote,
 } from './fadump-mem.js';
 import { firmwareReservedRanges, scanDumpNode } from './dt-scan.js';
@@ -54,7 +55,7 @@ export class LinuxKernelModel implements LinuxKernel {
   fadumpEnabled = false;
   /** The capture kernel holds a dump that has not been released (fw_dump.dump_active). */
   dumpActive = false;
-  private registered = false;
+  protected registered = false;
   /** The registration plan and progress of this kernel (fw_dump of a registering kernel). */
   conf: FadumpConf | undefined = undefined;
   registeredRegions = 0;
@@ -66,9 +67,9 @@ export class LinuxKernelModel implements LinuxKernel {
   panicking = false;
   /** The dump the capture kernel found (fw_dump after opal_fadump_get_config). */
   dump: DumpConf | undefined = undefined;
-  private captureOut: CaptureOutput | undefined = undefined;
+  protected captureOut: CaptureOutput | undefined = undefined;
   /** Messages printed while the capture kernel processes the dump (collected into capture.messages). */
-  private collected: string[] | undefined = undefined;
+  protected collected: string[] | undefined = undefined;
 
   constructor(readonly options: LinuxOptions) {
     this.layout = kernelLayout(options);
@@ -82,11 +83,11 @@ export class LinuxKernelModel implements LinuxKernel {
     return this.registered;
   }
 
-  private ctx(p: Platform): KernelCtx {
+  protected ctx(p: Platform): KernelCtx {
     return { p, km: new KernelMem(p.mem, p.config.kernelEndian), o: this.options, layout: this.layout, pir: this.bootPir, log: (level, msg) => this.log(p, level, msg) };
   }
 
-  private log(p: Platform, level: LogLevel, msg: string): void {
+  protected log(p: Platform, level: LogLevel, msg: string): void {
     p.emit('linux', 'linux-log', { level, msg });
     this.collected?.push(msg);
   }
@@ -125,9 +126,9 @@ export class LinuxKernelModel implements LinuxKernel {
    * REGISTER_TAG(BOOT_MEM), ADD_RANGE per region, then the crash-info header (spec steps 8–11),
    * one scheduled step per OPAL call on the boot thread.
    */
-  private startRegistration(p: Platform, delayCycles: number): void {
+  protected startRegistration(p: Platform, delayCycles: number): void {
     const ctx = this.ctx(p);
-    const plan = planFadump(this.options, p.mem.sizeBytes, firmwareReservedRanges(p.dt));
+    const plan = this.planDumpArea(p);
     if (!plan.ok) {
       this.log(p, 'err', plan.message);
       this.fadumpEnabled = false;
@@ -141,6 +142,14 @@ export class LinuxKernelModel implements LinuxKernel {
     this.regStep = 'tag-kernel';
     this.regIndex = 0;
     p.scheduleCall(delayCycles, 'linux: fadump registration', this, 'registrationStep', p);
+  }
+
+  /**
+   * fadump_reserve_mem / opal_fadump_init_mem_struct: boot-memory regions, the dump area above
+   * boot_mem_top clear of every firmware-reserved range, destinations, header and metadata addresses.
+   */
+  protected planDumpArea(p: Platform): PlanResult {
+    return planFadump(this.options, p.mem.sizeBytes, firmwareReservedRanges(p.dt));
   }
 
   /** One step of fadump registration (queued with scheduleCall, so it is called by name). */
@@ -200,7 +209,7 @@ export class LinuxKernelModel implements LinuxKernel {
   }
 
   /** The table of spec 6.5: what Linux does with the last ADD_RANGE return code. */
-  private afterAddRanges(p: Platform, rc: bigint): void {
+  protected afterAddRanges(p: Platform, rc: bigint): void {
     const conf = this.conf!;
     const anyRegistered = this.registeredRegions > 0;
     if (rc === OpalRc.SUCCESS) {
@@ -287,7 +296,7 @@ export class LinuxKernelModel implements LinuxKernel {
 
   // ================================================================== capture kernel (phase G)
 
-  private captureBoot(p: Platform): void {
+  protected captureBoot(p: Platform): void {
     const ctx = this.ctx(p);
     this.collected = [];
     p.advance(p.cost.captureKernelCycles);
@@ -334,7 +343,7 @@ export class LinuxKernelModel implements LinuxKernel {
   }
 
   /** fadump_process (spec step 23): header checks, ELF core header, CPU notes, elfcorehdr_addr. */
-  private fadumpProcess(ctx: KernelCtx, dump: DumpConf): { ok: true; addr: number; size: number; phnum: number; loads: number; notes: number; kernelInitiated: boolean } | { ok: false; reason: string; kernelInitiated: boolean } {
+  protected fadumpProcess(ctx: KernelCtx, dump: DumpConf): { ok: true; addr: number; size: number; phnum: number; loads: number; notes: number; kernelInitiated: boolean } | { ok: false; reason: string; kernelInitiated: boolean } {
     const hc = checkCrashInfoHeader(ctx, dump);
     if (!hc.ok) return { ok: false, reason: hc.reason, kernelInitiated: false };
     const kernelInitiated = hc.info.crashingCpu !== FADUMP_CPU_UNKNOWN;
@@ -357,7 +366,7 @@ export class LinuxKernelModel implements LinuxKernel {
    * The capture kernel runs in its boot memory and dirties some of it (page cache, slab). Only
    * memory past the export area is touched, so the buffers it exports stay intact.
    */
-  private scribble(p: Platform): void {
+  protected scribble(p: Platform): void {
     const pages = this.options.captureScribblePages;
     if (pages === 0) return;
     const PAGE = 4096;

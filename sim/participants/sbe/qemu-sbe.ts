@@ -9,20 +9,16 @@
  *   other value — QEMU does not check that a base was ever stashed (spec step 17).
  *
  * QEMU plays SBE and hostboot as one program, so the two share machine-wide state (the stashed
- * base, and what survives from the S0 to the reset). `qemuMpiplState` is that state, keyed by
- * the machine the participants were attached to; nothing else reaches it.
+ * base, and what survives from the S0 to the reset). `qemuMpiplState` is that state, kept in the
+ * machine's participant state (Platform.participantState), which a fork copies with the machine.
  */
 import type { Platform } from '../platform.js';
 import { SBE_STASH_KEY_SKIBOOT_BASE } from '../layout.js';
 import { SbeP9 } from './sbe-p9.js';
-import { forkQemuMpiplState, qemuMpiplState } from '../qemu-state.js';
+import { qemuMpiplState } from '../qemu-state.js';
 
 /** The reference SBE's mailbox and doorbells, with QEMU's machine-wide stash (see above). */
 export class QemuSbe extends SbeP9 {
-  adoptFork(from: Platform, to: Platform): void {
-    forkQemuMpiplState(from, to);
-  }
-
   override attach(p: Platform): void {
     qemuMpiplState(p);
     super.attach(p);
