@@ -13,6 +13,7 @@ export const INVARIANTS = {
   opalcore: "the OPAL core's PT_LOADs equal clock-stop skiboot memory; its notes match",
   deterministic: 'running the same scenario twice gives identical trace bytes',
   'replay-exact': 'replaying a recorded trace reproduces every checkpoint digest and the verdict',
+  'firmware-sane': 'firmware never faults (no out-of-RAM access, illegal instruction, attn, abort, bad service argument or runaway entry): a fault checkstops the machine',
 } as const;
 
 export type InvariantId = keyof typeof INVARIANTS;

@@ -187,6 +187,11 @@ export class Oracle implements MachineHooks {
     return this.m.dt.has(DT_DUMP_NODE, 'mpipl-boot');
   }
 
+  /** The machine checkstopped (a firmware fault): that is the verdict on this round, and nothing follows. */
+  onCheckstop(reason: string): void {
+    this.record('firmware-sane', false, reason);
+  }
+
   // ------------------------------------------------------------------ invariants
 
   private checkMdrtSound(cs: ClockStop, mdrt: MdrtRecord[]): void {

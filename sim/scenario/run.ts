@@ -190,6 +190,10 @@ export class ScenarioHarness implements MachineHooks {
     this.oracle.afterPreservation(r);
   }
 
+  onCheckstop(reason: string): void {
+    this.oracle.onCheckstop(reason);
+  }
+
   afterFirmwareBoot(kind: IplKind): void {
     this.oracle.afterFirmwareBoot(kind);
     const scratch = scratchArea(this.m.config.ramSizeBytes);
@@ -280,7 +284,7 @@ export class ScenarioHarness implements MachineHooks {
     m.runUntil(limit, () => this.finished);
     opts.onStop?.(m);
     const stoppedEarly = opts.stopAtCycle !== undefined && !this.finished;
-    const note = this.finished || stoppedEarly ? undefined : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - this.crashesDone} crash(es) not reached`;
+    const note = this.finished || stoppedEarly ? undefined : m.checkstopReason !== undefined ? `the machine checkstopped: ${m.checkstopReason}` : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - this.crashesDone} crash(es) not reached`;
     const crashes: CrashReport[] = oracle.rounds.map((round) => {
       const panic = round.panic;
       const snap = panic?.threads.find((t) => t.pir === panic.pir) ?? round.clockStop?.threads[0];
