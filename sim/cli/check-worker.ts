@@ -2,8 +2,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkInProcess, type CheckSettings } from './commands/check.js';
 import { loadFirmware } from './firmware-loader.js';
+import { applyFirmwareElfInWorker } from './firmware-elf-option.js';
 
 const settings = workerData as CheckSettings;
+await applyFirmwareElfInWorker(settings.firmwareElf);
 await loadFirmware(settings.firmware);
 const report = checkInProcess(
   settings,

@@ -16,6 +16,7 @@ import { bisectCommand } from './commands/bisect.js';
 import { shrinkCommand } from './commands/shrink.js';
 import { sweepCommand } from './commands/sweep.js';
 import { benchCommand } from './commands/bench.js';
+import { applyFirmwareElfOption } from './firmware-elf-option.js';
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run one scenario and judge it against every invariant' },
@@ -54,7 +55,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.usage;
   }
   try {
-    return await cmd.run(rest, io);
+    return await cmd.run(await applyFirmwareElfOption(name, rest), io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`mpipl-sim ${name}: ${e.message}\n`);

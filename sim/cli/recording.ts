@@ -14,6 +14,7 @@ import { CannotTestError, UsageError } from '../core/errors.js';
 import { TraceWriter } from '../../traces/writer.js';
 import type { JsonValue, TraceHeader, TraceHeaderInput, TraceItem, TraceLevel } from '../../traces/format.js';
 import { resolveProfile } from '../firmware/profiles.js';
+import { checkRecordedElfs } from './firmware-elf-option.js';
 
 /** Checkpoint interval of recorded runs: often enough to bound a bisect, rare enough to be cheap. */
 export const CHECKPOINT_EVERY_CYCLES = 20_000;
@@ -25,6 +26,7 @@ export function headerFor(spec: ScenarioSpec, profile: FirmwareProfile, level: T
     config: configToObject(spec.config),
     seed: spec.seed,
     firmware: { name: profile.name, contentHash: profile.contentHash },
+    ...(profile.firmwareElfs === undefined || profile.firmwareElfs.length === 0 ? {} : { firmwareElfs: profile.firmwareElfs }),
     // Workload images by content: replay checks this build runs the very same machine code.
     workloads: spec.config.workload === 'machine-code' ? [workloadEntry(spec)] : [],
     traceLevel: level,
@@ -81,6 +83,7 @@ export function scenarioFromHeader(h: TraceHeader): ScenarioSpec {
   if (s === null || typeof s !== 'object' || typeof s.seed !== 'string' || !Array.isArray(s.crashes)) throw new UsageError('trace header: scenario is malformed');
   const config = configFromObject(h.config);
   const spec: ScenarioSpec = { ...s, config };
+  checkRecordedElfs(h.firmwareElfs, h.firmware.name, spec);
   for (const w of h.workloads) {
     const mine = spec.config.workload === 'machine-code' ? workloadEntry(spec) : undefined;
     if (mine === undefined || mine.name !== w.name || mine.digest !== w.digest) {

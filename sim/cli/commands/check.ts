@@ -17,6 +17,7 @@ import { resolveProfile } from '../../firmware/profiles.js';
 import { runCheck, type CheckFailure, type CheckReport, type Shard } from '../../check/check.js';
 import { recordRun } from '../recording.js';
 import { loadFirmware } from '../firmware-loader.js';
+import { appliedFirmwareElfOption } from '../firmware-elf-option.js';
 import { deriveScenario } from '../../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../../machine/config.js';
 import { progressBar } from '../progress.js';
@@ -59,6 +60,8 @@ export interface CheckSettings {
   shard: Shard;
   workers: number;
   corpus: string | undefined;
+  /** `--firmware-elf` as the parent applied it (sim/cli/firmware-elf-option.ts): worker threads load the same ELFs. */
+  firmwareElf?: { readonly text: string; readonly base: string } | undefined;
 }
 
 function settingsFrom(argv: string[]): { s: CheckSettings; json: boolean } {
@@ -75,7 +78,7 @@ function settingsFrom(argv: string[]): { s: CheckSettings; json: boolean } {
   if (workers < 1) throw new UsageError('--workers: at least 1');
   const corpus = stringFlag(p, 'corpus');
   return {
-    s: { seed, firmware, runs, deadlineMs: time === undefined ? undefined : hostNowMs() + time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus },
+    s: { seed, firmware, runs, deadlineMs: time === undefined ? undefined : hostNowMs() + time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus, firmwareElf: appliedFirmwareElfOption() },
     json: boolFlag(p, 'json'),
   };
 }
