@@ -3,11 +3,11 @@
  * (docs/firmware-elf-runtime.md, "Entry" and "Charged time").
  *
  * The entry runs on a firmware context of its own (a ThreadState with the caller's PIR, the state
- * skiboot's opal_entry would set up), through the ordinary interpreter entry `Interpreter.run`, so
- * it gets translated blocks and the shared decode cache of its memory. The interpreter is the
- * executor; this runner is its hook for the two firmware words: callthru and attn are illegal
- * instructions to the interpreter (a guest sees exactly that), and when `run` stops on one of them
- * here the runner performs the service and steps past it, or reports the abort.
+ * skiboot's opal_entry would set up), through the interpreter's ordinary entry `step` — the one
+ * the machine uses for guest threads — so it shares the decode cache of its memory. The
+ * interpreter is the executor; this runner is its hook for the two firmware words: callthru and
+ * attn are illegal instructions to the interpreter (a guest sees exactly that), and when `step`
+ * stops on one of them here the runner performs the service and steps past it, or reports the abort.
  *
  * It ends when NIP reaches the return trampoline (r3 is the result) or a service ends it. Any
  * fault — a storage access outside RAM (outside the window for hostboot), an illegal
@@ -126,9 +126,19 @@ export function runEntry(call: EntryCall): EntryResult {
       if (bus instanceof PrivateWindowBus) bus.sync();
       if (instructions >= budget) throw new EntryFault('budget', `more than ${budget} instructions in one entry`);
       const before = cpu.retired;
-      let end: number;
+      const limit = budget - instructions;
+      let end: number = RunEnd.LIMIT;
       try {
-        end = cpu.run(t, bus, budget - instructions);
+        // Stepped, as the machine steps guest threads: an entry runs ~10^3–10^5 instructions once
+        // per boot or call, and translating it into blocks for `run` costs more than it saves
+        // (measured: 0.62× the reference's scenarios/s with `run`, 0.89× with `step`).
+        for (let n = 0; n < limit; n++) {
+          const o = cpu.step(t, bus);
+          if (o !== Step.RETIRED) {
+            end = o;
+            break;
+          }
+        }
       } catch (e) {
         // Fetching from a page the bus does not have (hostboot jumping into RAM or a hole).
         if (e instanceof TransactionError) throw new EntryFault('storage', `instruction fetch at ${hex(t.get(Slot.NIP))} outside the ${call.elf.participant} firmware's memory`);
