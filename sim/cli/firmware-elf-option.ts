@@ -10,9 +10,9 @@
  * Paths are only ever taken from the command line, never from a trace.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { CannotTestError, UsageError } from '../core/errors.js';
-import { registerPlugin, resolveProfile } from '../firmware/profiles.js';
+import { registerPlugin, resolveProfile, type ProfileFactory } from '../firmware/profiles.js';
 import { loadFirmwareElf, type FirmwareElf, type FirmwareElfIdentity } from '../firmware-elf/loader.js';
 import { profileWithElfs, type FirmwareElfSet } from '../firmware-elf/profile.js';
 import type { FirmwareElfParticipant } from '../firmware-elf/abi.js';
@@ -27,6 +27,8 @@ const ELF_SIZE_MAX_BYTES = 64 * 2 ** 20;
 
 /** The option text applied in this process (check hands it to its worker threads). */
 let applied: { readonly text: string; readonly base: string } | undefined;
+/** What it loaded: the ELFs, the base profile and the registered name (for C-level mutants). */
+let loaded: { readonly set: FirmwareElfSet; readonly base: ProfileFactory; readonly name: string } | undefined;
 
 export function appliedFirmwareElfOption(): { readonly text: string; readonly base: string } | undefined {
   return applied;
@@ -76,6 +78,7 @@ export async function registerFirmwareElfProfile(text: string, base: string): Pr
   const name = elfProfileName(base);
   registerPlugin(name, profileWithElfs(name, baseFactory, set));
   applied = { text, base };
+  loaded = { set, base: baseFactory, name };
   return name;
 }
 
@@ -143,4 +146,78 @@ export function checkRecordedElfs(recorded: readonly FirmwareElfIdentity[] | und
     const got = mine === undefined ? `firmware "${firmware}" has no ${r.participant} ELF (give the file with ${FLAG})` : `the ${r.participant} ELF given has sha256 ${mine.sha256.slice(0, 16)}… (ABI v${mine.abi})`;
     throw new CannotTestError(`trace ran ${r.participant} ELF sha256 ${r.sha256.slice(0, 16)}… (ABI v${r.abi}); ${got}`);
   }
+}
+
+/** A C-level mutant: a one-line variant of a given ELF, built beside it (firmware/bin/mutants). */
+export interface ElfMutant {
+  readonly name: string;
+  readonly participant: FirmwareElfParticipant;
+  /** The registered profile: the applied ELFs with this participant's replaced by the mutant. */
+  readonly firmware: string;
+  /** The build's `-D` define, for the description when no model mutant has the name. */
+  readonly define: string | undefined;
+}
+
+const MANIFEST_SIZE_MAX_BYTES = 1 << 20;
+
+interface ManifestEntry {
+  readonly file: string;
+  readonly participant: FirmwareElfParticipant;
+  readonly mutant: string;
+  readonly define: string | undefined;
+}
+
+/** The mutant entries of `dir/manifest.json` (scripts/build-firmware.sh writes it), or none. */
+function manifestMutants(dir: string): ManifestEntry[] {
+  const path = join(dir, 'manifest.json');
+  let text: string;
+  try {
+    if (statSync(path).size > MANIFEST_SIZE_MAX_BYTES) throw new UsageError(`${path}: larger than 1 MiB`);
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    return [];
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${path}: not valid JSON`);
+  }
+  const elfs = (doc as { elfs?: unknown }).elfs;
+  if (!Array.isArray(elfs)) throw new UsageError(`${path}: no "elfs" list`);
+  const out: ManifestEntry[] = [];
+  for (const e of elfs as Record<string, unknown>[]) {
+    const { file, participant, mutant, define } = e ?? {};
+    if (typeof mutant !== 'string') continue;
+    if (typeof file !== 'string' || (participant !== 'skiboot' && participant !== 'hostboot') || !/^[A-Za-z0-9._-]{1,80}$/.test(mutant)) {
+      throw new UsageError(`${path}: mutant entry ${JSON.stringify(mutant).slice(0, 80)} needs a file, a participant and a plain name`);
+    }
+    // Files of the build beside the manifest, never elsewhere.
+    if (isAbsolute(file) || file.split(/[\\/]/).includes('..')) throw new UsageError(`${path}: mutant ${mutant} file "${file.slice(0, 80)}" is not inside ${dir}`);
+    out.push({ file, participant, mutant, define: typeof define === 'string' ? define : undefined });
+  }
+  return out;
+}
+
+/**
+ * The C-level mutants of the applied `--firmware-elf` ELFs: every mutant the manifest.json beside
+ * them lists, each registered as the profile `elf-mutant:NAME` (the applied ELFs with that
+ * participant's ELF replaced by the mutant). Empty without `--firmware-elf`.
+ */
+export function registerElfMutants(): ElfMutant[] {
+  if (loaded === undefined) return [];
+  const { set, base } = loaded;
+  const dirs = [...new Set([set.skiboot, set.hostboot].filter((e): e is FirmwareElf => e !== undefined).map((e) => dirname(e.label)))];
+  const out: ElfMutant[] = [];
+  for (const dir of dirs) {
+    for (const m of manifestMutants(dir)) {
+      if (out.some((x) => x.name === m.mutant)) continue;
+      const elf = readFirmwareElf(m.participant, join(dir, m.file));
+      const firmware = `elf-mutant:${m.mutant}`;
+      registerPlugin(firmware, profileWithElfs(firmware, base, { ...set, [m.participant]: elf }));
+      out.push({ name: m.mutant, participant: m.participant, firmware, define: m.define });
+    }
+  }
+  return out;
 }

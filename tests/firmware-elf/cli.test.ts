@@ -114,6 +114,14 @@ describe.skipIf(!committed)('reference-elf (our C firmware)', () => {
     expect(JSON.parse(r.stdout).verdict).toBe('pass');
   }, 300_000);
 
+  it.skipIf(!existsSync(join('firmware', 'bin', 'manifest.json')))('mutants --firmware-elf kills every C-level mutant built beside the ELFs', async () => {
+    const r = await cli('mutants', '--runs', '10', '--json', '--firmware-elf', 'skiboot=firmware/bin/skiboot.elf,hostboot=firmware/bin/hostboot.elf');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.mutants.length).toBeGreaterThanOrEqual(8);
+    expect(doc.mutants.filter((m: { killed: boolean }) => !m.killed).map((m: { name: string }) => m.name)).toEqual([]);
+    expect(r.code).toBe(0);
+  }, 300_000);
+
   it('a recorded reference-elf trace replays', async () => {
     const trace = join(dir, 'refelf.mpt');
     expect((await cli('run', '--seed', '4', '--firmware', 'reference-elf', '--record', trace)).code).toBe(0);
