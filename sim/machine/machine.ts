@@ -290,6 +290,7 @@ export class Machine implements Platform {
 
   /** Run until `cycleLimit` or until `stop()` returns true (checked after each cycle's actions). */
   runUntil(cycleLimit: number, stop: () => boolean = () => false): void {
+    if (this.checkstopReason !== undefined) return; // a checkstopped machine never runs again
     try {
       this.runLoop(cycleLimit, stop);
     } catch (e) {

@@ -189,7 +189,10 @@ export class Oracle implements MachineHooks {
 
   /** The machine checkstopped (a firmware fault): that is the verdict on this round, and nothing follows. */
   onCheckstop(reason: string): void {
-    this.record('firmware-sane', false, reason);
+    // A fault before the first crash belongs to round 0, the round it prevented.
+    const round = this.current?.index ?? Math.max(0, this.rounds.length - 1);
+    this.results.push({ id: 'firmware-sane', ok: false, detail: reason, round, cycle: this.m.cycle() });
+    this.m.emit('oracle', 'invariant', { id: 'firmware-sane', ok: false, detail: reason, round });
   }
 
   // ------------------------------------------------------------------ invariants

@@ -214,6 +214,17 @@ describe('the hostboot window', () => {
     expect(before).not.toBe(m.mem.digest());
   });
 
+  it('a fault at power-on (hostboot) checkstops before anything runs: round 0, final cycle 0', () => {
+    const elf = hostbootElf([ATTN]);
+    const profile = profileWithElfs('reference+elf', referenceProfile, { hostboot: elf });
+    const sink = new MemorySink();
+    const result = runScenario(spec, { sink, profile: profile(spec) });
+    expect(result.verdict).toBe('fail');
+    expect(result.finalCycle).toBe(0);
+    expect(result.invariants).toEqual([{ id: 'firmware-sane', ok: false, round: 0, cycle: 0, detail: 'hostboot firmware fault (attn) at mpipl_fw_normal_ipl (0x700000000000) in mpipl_fw_normal_ipl: attn (firmware abort)' }]);
+    expect(sink.events.some((e) => e.kind === 'boot')).toBe(false);
+  });
+
   it.each([
     ['a load from the hole between RAM and the window', [...loadImm64(5, WINDOW - 0x1000n), ld(3, 0, 5), blr()], /outside RAM/],
     ['a jump into RAM (code runs only from the window)', [...loadImm64(5, 0x1000n), 0x7ca903a6 /* mtctr r5 */, 0x4e800420 /* bctr */], /instruction fetch at 0x1000/],
