@@ -61,12 +61,22 @@ export interface TraceHeader {
   /** The seed as the user gave it (decimal or a git hash), so it is re-parsed the same way. */
   readonly seed: string;
   readonly firmware: { readonly name: string; readonly contentHash: string };
+  /** Firmware ELFs the run executed (sim/firmware-elf), absent when none: replay needs the same bytes. */
+  readonly firmwareElfs?: readonly FirmwareElfRecord[];
   readonly workloads: readonly WorkloadImage[];
   readonly traceLevel: TraceLevel;
   /** Whatever else the runner needs to re-run (crash point, op sequence …). Opaque to this layer. */
   readonly scenario: JsonValue;
 }
 export type TraceHeaderInput = Omit<TraceHeader, 'formatVersion'>;
+
+export interface FirmwareElfRecord {
+  readonly participant: 'skiboot' | 'hostboot';
+  /** SHA-256 of the ELF file, hex. */
+  readonly sha256: string;
+  /** Firmware ABI version (docs/firmware-elf.md). */
+  readonly abi: number;
+}
 
 export interface TraceFooter {
   readonly finalDigest: string;
@@ -259,7 +269,17 @@ export function validateHeader(v: unknown): TraceHeader {
     workloads,
     traceLevel,
     scenario: expectJson(h['scenario'] ?? null, 'header.scenario'),
+    ...(h['firmwareElfs'] === undefined ? {} : { firmwareElfs: expectArray(h['firmwareElfs'], 'header.firmwareElfs').map((v, i) => firmwareElfRecord(v, i)) }),
   };
+}
+
+function firmwareElfRecord(v: unknown, i: number): FirmwareElfRecord {
+  const r = expectRecord(v, `header.firmwareElfs[${i}]`);
+  const participant = r['participant'];
+  if (participant !== 'skiboot' && participant !== 'hostboot') fail(`header.firmwareElfs[${i}].participant is neither "skiboot" nor "hostboot"`);
+  const sha256 = expectString(r['sha256'], `header.firmwareElfs[${i}].sha256`);
+  if (!/^[0-9a-f]{64}$/.test(sha256)) fail(`header.firmwareElfs[${i}].sha256 is not 64 hex digits`);
+  return { participant, sha256, abi: expectCount(r['abi'], `header.firmwareElfs[${i}].abi`, 0xffff) };
 }
 
 export function validateFooter(v: unknown): TraceFooter {

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadFirmware } from '../cli/firmware-loader.js';
+import { applyFirmwareElfInWorker } from '../cli/firmware-elf-option.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import { sweepPoints } from './sweep.js';
 
@@ -14,9 +15,12 @@ export interface SweepShare {
   readonly to: number;
   readonly offset: number;
   readonly stride: number;
+  /** `--firmware-elf` as the parent applied it: the worker registers the same ELF profile. */
+  readonly firmwareElf?: { readonly text: string; readonly base: string } | undefined;
 }
 
 const share = workerData as SweepShare;
+await applyFirmwareElfInWorker(share.firmwareElf);
 // A plugin path is loaded in this thread too (a built-in name resolves as before).
 const factory = await loadFirmware(share.spec.firmware);
 let done = 0;

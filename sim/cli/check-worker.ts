@@ -9,11 +9,13 @@ import { loadFirmware } from './firmware-loader.js';
 import { WatchdogBoard } from './watchdog.js';
 import { setGuardMonitor } from '../firmware/guard.js';
 import { emptyStats } from '../check/stats.js';
+import { applyFirmwareElfInWorker } from './firmware-elf-option.js';
 
 const { settings, board: buffer, slots, slot } = workerData as { settings: CheckSettings; board: SharedArrayBuffer; slots: number; slot: number };
 const board = new WatchdogBoard(buffer, slots);
 const monitor = board.monitor(slot);
 setGuardMonitor(monitor);
+await applyFirmwareElfInWorker(settings.firmwareElf);
 monitor.enter(`loading ${settings.firmware}`);
 await loadFirmware(settings.firmware);
 monitor.exit();

@@ -21,6 +21,7 @@ import { SIMULATOR_VERSION } from '../version.js';
 import { isMainThread } from 'node:worker_threads';
 import { pluginFirmwareIn, runSandboxed } from './sandbox.js';
 import { FirmwareFault } from '../firmware/guard.js';
+import { applyFirmwareElfOption } from './firmware-elf-option.js';
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -83,7 +84,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const plugin = name === 'check' ? undefined : pluginFirmwareIn(rest);
   if (plugin !== undefined && isMainThread) return runSandboxed(name, rest, plugin, io);
   try {
-    return await cmd(rest, io);
+    return await cmd(await applyFirmwareElfOption(name, rest), io);
   } catch (e) {
     if (e instanceof FirmwareFault) {
       // Outside a scenario run (sweep, bisect): still a finding about the firmware, one line.

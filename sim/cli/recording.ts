@@ -16,6 +16,7 @@ import { TraceWriter } from '../../traces/writer.js';
 import type { OutputTarget } from '../../traces/output-file.js';
 import type { JsonValue, TraceHeader, TraceHeaderInput, TraceItem, TraceLevel } from '../../traces/format.js';
 import { resolveProfile } from '../firmware/profiles.js';
+import { checkRecordedElfs } from './firmware-elf-option.js';
 
 /** Checkpoint interval of recorded runs: often enough to bound a bisect, rare enough to be cheap. */
 export const CHECKPOINT_EVERY_CYCLES = 20_000;
@@ -27,6 +28,7 @@ export function headerFor(spec: ScenarioSpec, profile: FirmwareProfile, level: T
     config: configToObject(spec.config),
     seed: spec.seed,
     firmware: { name: profile.name, contentHash: profile.contentHash },
+    ...(profile.firmwareElfs === undefined || profile.firmwareElfs.length === 0 ? {} : { firmwareElfs: profile.firmwareElfs }),
     // Workload images by content: replay checks this build runs the very same machine code.
     workloads: spec.config.workload === 'machine-code' ? [workloadEntry(spec)] : [],
     traceLevel: level,
@@ -82,6 +84,7 @@ export function scenarioFromHeader(h: TraceHeader): ScenarioSpec {
   // A trace is data: its scenario gets exactly the validation and limits of `run --config`.
   const config = validateMachineConfig(h.config, 'trace header config');
   const spec = validateScenario(h.scenario, config, 'trace header scenario');
+  checkRecordedElfs(h.firmwareElfs, h.firmware.name, spec);
   for (const w of h.workloads) {
     const mine = spec.config.workload === 'machine-code' ? workloadEntry(spec) : undefined;
     if (mine === undefined || mine.name !== w.name || mine.digest !== w.digest) {

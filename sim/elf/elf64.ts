@@ -76,8 +76,11 @@ function fileNumber(v: bigint, what: string, fileSizeBytes: number): number {
   return Number(v);
 }
 
-/** Parse and validate; throws UsageError with a one-line message on any problem. */
-export function parseElf64(bytes: Uint8Array): ElfImage {
+/**
+ * Parse and validate; throws UsageError with a one-line message on any problem. `requireEntry`
+ * false accepts an `e_entry` that is not code (firmware ELFs are entered by symbol, not e_entry).
+ */
+export function parseElf64(bytes: Uint8Array, requireEntry = true): ElfImage {
   if (bytes.length < 16) throw new UsageError(`truncated ELF file: ${bytes.length} bytes`);
   if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) throw new UsageError('not an ELF file (bad magic)');
   if (bytes[4] !== 2) throw new UsageError(`not a 64-bit ELF file (EI_CLASS ${bytes[4]})`);
@@ -129,6 +132,7 @@ export function parseElf64(bytes: Uint8Array): ElfImage {
   const abiVersion: 1 | 2 = (flags & 3) === 2 ? 2 : 1;
   let entry = entryField;
   let toc: bigint | undefined;
+  if (!requireEntry) return { littleEndian: le, abiVersion, entryField, entry, toc, phdrAddr, phnum, phentsize, segments, bytes };
   if (abiVersion === 1) {
     const holder = segments.find((s) => entryField >= s.vaddr && entryField + 16n <= s.vaddr + BigInt(s.fileSizeBytes));
     if (holder === undefined) throw new UsageError(`ELFv1 entry descriptor ${hex(entryField)} is not inside a loaded segment`);

@@ -15,6 +15,7 @@
  * plugin that never returns (sim/cli/sandbox.ts). No clock here: the watchdog owns time.
  */
 import type { FirmwareImages, FirmwareProfile } from '../participants/firmware.js';
+import { MachineCheckstop } from '../machine/checkstop.js';
 
 /** What a firmware fault says, in plain data (it crosses worker boundaries and goes into JSON). */
 export interface FirmwareFaultInfo {
@@ -103,6 +104,8 @@ function guardedCall<T>(id: PluginIdentity, activity: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
+    // A machine-code firmware's checkstop passes through: the machine reports it (firmware-sane).
+    if (e instanceof MachineCheckstop) throw e;
     throw faultFrom(e, id, activity);
   } finally {
     monitor?.exit();

@@ -15,6 +15,8 @@ import type { ScenarioSpec } from '../scenario/scenario.js';
 import { builtinImages } from './images.js';
 import { qemuProfile } from './qemu-profile.js';
 import { MUTANTS } from './mutants.js';
+import { profileWithElfs } from '../firmware-elf/profile.js';
+import { committedElfs } from '../firmware-elf/builtin.js';
 
 /** Bumped whenever a built-in participant's behaviour changes (it is part of the content hash). */
 export const REFERENCE_MODEL_VERSION = 'reference-1';
@@ -38,6 +40,16 @@ export const referenceProfile: ProfileFactory = (spec) => {
   };
 };
 
+/**
+ * `reference-elf`: the reference profile with skiboot and hostboot replaced by our C firmware,
+ * the committed firmware/bin ELFs (sim/firmware-elf). The files are read on first use.
+ */
+let referenceElf: ProfileFactory | undefined;
+export const referenceElfProfile: ProfileFactory = (spec) => {
+  referenceElf ??= profileWithElfs('reference-elf', referenceProfile, committedElfs());
+  return referenceElf(spec);
+};
+
 /** Plugins loaded this process (sim/cli/firmware-loader.ts registers them under the path given). */
 const PLUGINS = new Map<string, ProfileFactory>();
 
@@ -48,6 +60,7 @@ export function registerPlugin(name: string, factory: ProfileFactory): void {
 const BUILTIN: ReadonlyMap<string, ProfileFactory> = new Map([
   ['reference', referenceProfile],
   ['qemu', qemuProfile],
+  ['reference-elf', referenceElfProfile],
 ]);
 
 /** `mutant:NAME` names one of the single-bug variants of sim/firmware/mutants.ts (looked up at call time). */

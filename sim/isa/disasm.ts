@@ -55,6 +55,9 @@ const OPERANDS: Record<FormName, string> = {
   VA: 'RT,RA,RB,RC',
 };
 
+/** GNU as has no mnemonic for Mambo's callthru: the raw form spells the word. */
+const CALLTHRU_FOR_GAS = '.long 0x000eaeb0';
+
 const GPR_FIELDS: ReadonlySet<string> = new Set(['RT', 'RS', 'RA', 'RB', 'RC']);
 const CRF_FIELDS: ReadonlySet<string> = new Set(['BF', 'BFA']);
 
@@ -72,6 +75,7 @@ export function disasm(word: number, options: DisasmOptions = {}): string {
   const d = decode(word);
   if (d.kind === 'illegal') return `.long 0x${d.word.toString(16).padStart(8, '0')}`;
   const f = d.fields;
+  if (options.raw && d.row.name === 'CALLTHRU') return CALLTHRU_FOR_GAS;
   if (!options.raw) {
     const alias = extendedMnemonic(d.row.name, f);
     if (alias !== undefined) return alias;

@@ -271,4 +271,8 @@ export const TABLE: readonly RowSpec[] = [
   row('EIEIO', '011111 ----- ----- ----- 1101010110 -', { form: 'XL_NONE', exec: sy.BARRIER }),
   row('ISYNC', '010011 ----- ----- ----- 0010010110 -', { form: 'XL_NONE', exec: sy.BARRIER }),
   row('SC', '010001 ----- ----- ---- ....... --- 1 -', { form: 'SC', exec: sy.SC }),
+
+  // Firmware ABI (docs/firmware-elf-runtime.md): whole fixed words, illegal outside firmware
+  row('CALLTHRU', '000000 00000 01110 10101 1101011000 0', { form: 'XL_NONE', exec: sy.CALLTHRU }),
+  row('ATTN', '000000 00000 00000 00000 0100000000 0', { form: 'XL_NONE', exec: sy.ATTN }),
 ];

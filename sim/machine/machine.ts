@@ -15,6 +15,7 @@ import { DeviceTree, readU64s } from './device-tree.js';
 import { Topology } from './topology.js';
 import { EventQueue, type Scheduled } from './event-queue.js';
 import { cloneGraph, ForkError } from './fork.js';
+import { MachineCheckstop } from './checkstop.js';
 import { DEFAULT_COST_MODEL, type CostModel } from './cost-model.js';
 import { configToObject, type MachineConfig } from './config.js';
 import { Prng } from '../core/prng.js';
@@ -52,6 +53,8 @@ export interface MachineHooks {
   makeExecutor?(m: Machine, pir: number): Executor;
   /** A fresh executor for a forked machine's thread, continuing where the thread is (no register set-up). */
   forkExecutor?(m: Machine, pir: number): Executor;
+  /** The machine checkstopped (sim/machine/checkstop.ts): it has stopped and will not run again. */
+  onCheckstop?(reason: string): void;
 }
 
 export type IplKind = 'power-on' | 'normal' | 'mpipl';
@@ -76,6 +79,8 @@ export class Machine implements Platform {
   private rebootPending = false;
   /** Platform.participantState: plain data, so Machine.fork deep-copies it with everything else. */
   private readonly participantStates = new Map<string, unknown>();
+  /** Why the machine checkstopped, once it has (nothing runs after that). */
+  checkstopReason: string | undefined;
 
   readonly sbes: Sbe[];
   skiboot: Skiboot | undefined;
@@ -213,7 +218,20 @@ export class Machine implements Platform {
     // The firmware's name is in the trace header, not in the events: replaying under another firmware compares behaviour only.
     this.emit('machine', 'power-on', { ...configToObject(this.config), seed: this.seed, costModel: this.cost.version });
     for (const sbe of this.sbes) sbe.attach(this);
-    this.ipl('power-on', undefined);
+    try {
+      this.ipl('power-on', undefined);
+    } catch (e) {
+      this.checkstopOn(e);
+    }
+  }
+
+  /** A participant checkstopped the machine: stop everything, keep the reason, tell the hooks. */
+  private checkstopOn(e: unknown): void {
+    if (!(e instanceof MachineCheckstop)) throw e;
+    this.checkstopReason = e.reason;
+    for (const t of this.threads) t.run = 'stopped';
+    this.queue.clear();
+    this.hooks.onCheckstop?.(e.reason);
   }
 
   /** S0 → clock stop → hostboot → reboot with whatever hostboot decided. Queued by name (requestMpipl). */
@@ -289,6 +307,15 @@ export class Machine implements Platform {
 
   /** Run until `cycleLimit` or until `stop()` returns true (checked after each cycle's actions). */
   runUntil(cycleLimit: number, stop: () => boolean = () => false): void {
+    if (this.checkstopReason !== undefined) return; // a checkstopped machine never runs again
+    try {
+      this.runLoop(cycleLimit, stop);
+    } catch (e) {
+      this.checkstopOn(e);
+    }
+  }
+
+  private runLoop(cycleLimit: number, stop: () => boolean): void {
     while (this.currentCycle < cycleLimit && !stop()) {
       while (this.queue.peekCycle() <= this.currentCycle) {
         this.fire(this.queue.pop()!);

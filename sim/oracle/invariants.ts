@@ -16,7 +16,7 @@ export const INVARIANTS = {
   deterministic: 'running the same scenario twice gives identical trace bytes',
   'replay-exact': 'replaying a recorded trace reproduces every checkpoint digest and the verdict',
   'registration-effective': 'every OPAL call changes exactly what its return code says (and only its tables, the metadata area and its own memory); a valid request is not refused while /ibm,opal/dump is published',
-  'firmware-sane': 'the firmware under test neither faults (out-of-RAM access, illegal instruction, attn, a plugin exception or hang) nor exceeds its instruction or time budget',
+  'firmware-sane': 'the firmware under test neither faults (out-of-RAM access, illegal instruction, attn, abort, bad service argument, a plugin exception or hang) nor exceeds its instruction or time budget; a machine-code fault checkstops the machine',
 } as const;
 
 export type InvariantId = keyof typeof INVARIANTS;

@@ -319,6 +319,14 @@ export class Oracle implements MachineHooks {
     return this.m.dt.has(DT_DUMP_NODE, 'mpipl-boot');
   }
 
+  /** The machine checkstopped (a firmware fault): that is the verdict on this round, and nothing follows. */
+  onCheckstop(reason: string): void {
+    // A fault before the first crash belongs to round 0, the round it prevented.
+    const round = this.current?.index ?? Math.max(0, this.rounds.length - 1);
+    this.results.push({ id: 'firmware-sane', ok: false, detail: reason, round, cycle: this.m.cycle() });
+    this.m.emit('oracle', 'invariant', { id: 'firmware-sane', ok: false, detail: reason, round });
+  }
+
   // ------------------------------------------------------------------ invariants
 
   private checkMdrtSound(cs: ClockStop, mdrt: MdrtRecord[]): void {

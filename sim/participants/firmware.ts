@@ -103,4 +103,6 @@ export interface FirmwareProfile {
    * SKIBOOT_BASE, fw-load-area): declared firmware scratch for `no-collateral-writes`.
    */
   readonly firmwareScratch?: readonly { readonly start: number; readonly sizeBytes: number }[];
+  /** Firmware ELFs this profile runs (sim/firmware-elf): recorded in trace headers; replay needs the same bytes. */
+  readonly firmwareElfs?: readonly { readonly participant: 'skiboot' | 'hostboot'; readonly sha256: string; readonly abi: number }[];
 }

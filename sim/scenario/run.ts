@@ -213,6 +213,10 @@ export class ScenarioHarness implements MachineHooks {
     this.oracle.afterOpalCall(who, pir, token, args, rc, returned);
   }
 
+  onCheckstop(reason: string): void {
+    this.oracle.onCheckstop(reason);
+  }
+
   afterFirmwareBoot(kind: IplKind): void {
     this.oracle.afterFirmwareBoot(kind);
     const scratch = scratchArea(this.m.config.ramSizeBytes);
@@ -362,7 +366,7 @@ export class ScenarioHarness implements MachineHooks {
     }
     opts.onStop?.(m);
     const stoppedEarly = opts.stopAtCycle !== undefined && !this.finished;
-    const note = this.finished || stoppedEarly ? undefined : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - this.crashesDone} crash(es) not reached`;
+    const note = this.finished || stoppedEarly ? undefined : this.m.checkstopReason !== undefined ? `the machine checkstopped: ${this.m.checkstopReason}` : `stopped at the cycle limit ${spec.maxCycles} with ${spec.crashes.length - this.crashesDone} crash(es) not reached`;
     return this.result(note, undefined);
   }
 

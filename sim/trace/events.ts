@@ -31,6 +31,9 @@ export const EVENT_KINDS = {
   checkpoint: 'digest of memory and every thread at a cycle',
   'harness-op': 'the harness writes a firmware table directly (a malformed-table scenario)',
   invariant: 'an oracle verdict for one invariant at one MPIPL',
+  'fw-log': 'a firmware ELF console write or log message (FW_SVC_CONSOLE_WRITE, FW_SVC_LOG)',
+  'fw-event': 'a typed event a firmware ELF reports (FW_SVC_EVENT: kind and four values)',
+  'fw-fault': 'a firmware ELF faulted (kind, NIP, symbol+offset, detail): the machine checkstops',
 } as const;
 
 export type EventKind = keyof typeof EVENT_KINDS;

@@ -30,6 +30,7 @@ const EXCLUDED: Readonly<Record<string, string>> = {
   B: 'branch', BC: 'branch', BCLR: 'branch', BCCTR: 'branch', BCTAR: 'branch',
   TW: 'trap', TD: 'trap', TWI: 'trap', TDI: 'trap',
   SC: 'system call',
+  CALLTHRU: 'firmware service call (illegal outside firmware)', ATTN: 'firmware abort (illegal outside firmware)',
   MFMSR: 'privileged', MTMSRD: 'privileged',
   MFTB: 'reads the time base (host time in qemu)',
   LMW: 'alignment interrupt in little-endian mode; register range may include the base',

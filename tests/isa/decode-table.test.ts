@@ -89,6 +89,8 @@ describe('decode table', () => {
     expect(encode('STDU', { RS: 1, RA: 1, DS: -8 })).toBe(0xf821_ffe1); // stdu r1,-32(r1)
     expect(encode('MFSPR', { RT: 0, SPR: 8 })).toBe(0x7c08_02a6); // mflr r0
     expect(encode('RLDICL', { RA: 3, RS: 3, SH: 0, MB: 32 })).toBe(0x7863_0020); // clrldi r3,r3,32
-    expect(decodeRow(0x0000_0200)).toBeUndefined(); // attn is illegal here
+    expect(encode('ATTN')).toBe(0x0000_0200); // attn (firmware abort)
+    expect(encode('CALLTHRU')).toBe(0x000e_aeb0); // Mambo callthru (firmware service)
+    expect(decodeRow(0x0000_0201)).toBeUndefined(); // attn with Rc set is not attn
   });
 });

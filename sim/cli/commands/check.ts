@@ -18,6 +18,7 @@ import { resolveProfile } from '../../firmware/profiles.js';
 import { runCheck, type CheckFailure, type CheckReport, type Shard } from '../../check/check.js';
 import { recordRun } from '../recording.js';
 import { loadFirmware } from '../firmware-loader.js';
+import { appliedFirmwareElfOption } from '../firmware-elf-option.js';
 import { deriveScenario } from '../../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../../machine/config.js';
 import { progressBar } from '../progress.js';
@@ -71,6 +72,8 @@ export interface CheckSettings {
   corpus: string | undefined;
   /** Count generator cases and judgements (check --stats). */
   stats: boolean;
+  /** `--firmware-elf` as the parent applied it (sim/cli/firmware-elf-option.ts): worker threads load the same ELFs. */
+  firmwareElf?: { readonly text: string; readonly base: string } | undefined;
 }
 
 /** `--corpus DIR`: an existing directory we can write, or a new one (created now, one line on failure). */
@@ -115,7 +118,7 @@ function settingsFrom(argv: string[], io: CliIo): { s: CheckSettings; json: bool
   }
   const corpus = stringFlag(p, 'corpus');
   return {
-    s: { seed, firmware, runs, timeMs: time === undefined ? undefined : time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus, stats: boolFlag(p, 'stats') },
+    s: { seed, firmware, runs, timeMs: time === undefined ? undefined : time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus, stats: boolFlag(p, 'stats'), firmwareElf: appliedFirmwareElfOption() },
     json: boolFlag(p, 'json'),
     verbose: boolFlag(p, 'verbose'),
   };

@@ -3,6 +3,7 @@
  * suite is at finding bugs. Runs the default check against every built-in single-bug mutant of
  * `reference` (or the named ones), stopping at a mutant's first kill, and reports whether it was
  * killed, by which invariant, after how many scenarios and how much wall time (design section 8).
+ * With `--firmware-elf`, the mutants are the C-level variants built beside those ELFs.
  */
 import type { CliIo, Command } from '../io.js';
 import { boolFlag, intFlag, parseFlags, stringFlag } from '../args.js';
@@ -16,6 +17,7 @@ import { DEFAULT_CONFIG } from '../../machine/config.js';
 import { DEFAULT_CHECK_RUNS } from './check.js';
 import { progressBar } from '../progress.js';
 import { hostNowMs } from '../host-clock.js';
+import { appliedFirmwareElfOption, registerElfMutants } from '../firmware-elf-option.js';
 
 export interface MutantResult {
   readonly name: string;
@@ -29,11 +31,26 @@ export interface MutantResult {
   readonly wallMs: number;
 }
 
-export function scoreMutants(seed: string, runs: number, onDone?: (i: number) => void, names?: readonly string[]): MutantResult[] {
-  const chosen = names === undefined ? MUTANTS : MUTANTS.filter((m) => names.includes(m.name));
+/** A mutant to score: a built-in one (`mutant:NAME`) or a C-level one (`elf-mutant:NAME`). */
+interface Candidate {
+  readonly name: string;
+  readonly participant: string;
+  readonly description: string;
+  readonly firmware: string;
+}
+
+const BUILTIN: readonly Candidate[] = MUTANTS.map((m) => ({ name: m.name, participant: m.participant, description: m.description, firmware: `${MUTANT_PREFIX}${m.name}` }));
+
+/** With `--firmware-elf`: the C-level mutants built beside the ELFs (described as their model twins). */
+function elfCandidates(): Candidate[] {
+  return registerElfMutants().map((m) => ({ name: m.name, participant: m.participant, description: MUTANTS.find((x) => x.name === m.name)?.description ?? `C variant ${m.define ?? m.name}`, firmware: m.firmware }));
+}
+
+export function scoreMutants(seed: string, runs: number, onDone?: (i: number) => void, names?: readonly string[], catalogue: readonly Candidate[] = BUILTIN): MutantResult[] {
+  const chosen = names === undefined ? catalogue : catalogue.filter((m) => names.includes(m.name));
   return chosen.map((m, i) => {
     const startMs = hostNowMs();
-    const firmware = `${MUTANT_PREFIX}${m.name}`;
+    const firmware = m.firmware;
     let killedAt: number | undefined;
     let lastRun = 0;
     const report = runCheck({
@@ -72,14 +89,17 @@ export const mutantsCommand: Command = async (argv: string[], io: CliIo) => {
   if (seed === undefined) throw new UsageError(`--seed: "${seedText}" is not a seed`);
   const runs = intFlag(p, 'runs', 1_000_000) ?? DEFAULT_CHECK_RUNS;
   const json = boolFlag(p, 'json');
+  const elf = appliedFirmwareElfOption() === undefined ? undefined : elfCandidates();
+  if (elf !== undefined && elf.length === 0) throw new UsageError('--firmware-elf: no C-level mutants listed in a manifest.json beside the given ELFs (scripts/build-firmware.sh writes firmware/bin/manifest.json)');
+  const catalogue = elf ?? BUILTIN;
   const onlyText = stringFlag(p, 'only');
   const only = onlyText === undefined ? undefined : onlyText.split(',').map((n) => n.trim()).filter((n) => n !== '');
-  const unknown = only?.find((n) => !MUTANTS.some((m) => m.name === n));
-  if (unknown !== undefined) throw new UsageError(`--only: no built-in mutant "${unknown}"`);
-  const count = only?.length ?? MUTANTS.length;
-  if (!json) io.stdout(`mpipl-sim mutants  seed=${seed}  budget=${runs} scenarios per mutant  mutants=${count}\n`);
+  const unknown = only?.find((n) => !catalogue.some((m) => m.name === n));
+  if (unknown !== undefined) throw new UsageError(`--only: no mutant "${unknown}"`);
+  const count = only?.length ?? catalogue.length;
+  if (!json) io.stdout(`mpipl-sim mutants  seed=${seed}  budget=${runs} scenarios per mutant  mutants=${count}${elf === undefined ? '' : ' (C level)'}\n`);
   const bar = progressBar(io, 'mutants', count, 'mutants');
-  const results = scoreMutants(seed, runs, (i) => bar.update(i), only);
+  const results = scoreMutants(seed, runs, (i) => bar.update(i), only, catalogue);
   bar.stop();
   const killed = results.filter((r) => r.killed).length;
   const score = results.length === 0 ? 0 : killed / results.length;

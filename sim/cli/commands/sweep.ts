@@ -18,6 +18,7 @@ import type { CliIo, Command } from '../io.js';
 import { boolFlag, intFlag, parseFlags } from '../args.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { loadFirmware } from '../firmware-loader.js';
+import { appliedFirmwareElfOption } from '../firmware-elf-option.js';
 import type { ScenarioSpec } from '../../scenario/scenario.js';
 import { compressRanges, renderRange, sweepWindow, type SweepPoint } from '../../bisect/sweep.js';
 import type { SweepShare } from '../../bisect/sweep-worker.js';
@@ -113,7 +114,7 @@ async function sweepWithWorkers(path: string, spec: ScenarioSpec, from: number, 
   const done = new Array<number>(workers).fill(0);
   const failing: SweepPoint[] = [];
   const jobs = Array.from({ length: workers }, (_, w) => {
-    const share: SweepShare = { spec, from, to, offset: w, stride: workers };
+    const share: SweepShare = { spec, from, to, offset: w, stride: workers, firmwareElf: appliedFirmwareElfOption() };
     return new Promise<void>((resolve, reject) => {
       const worker = new Worker(path, { workerData: share });
       worker.on('message', (m: { type: string; done: number; point?: SweepPoint | null }) => {

@@ -121,3 +121,17 @@ export const BARRIER = (): FlowCode => Flow.NEXT;
 
 /** sc: v3.0 Book III 3.3.1 (system call interrupt), handed to the machine's system-call handler. */
 export const SC = (c: Cpu): FlowCode => c.systemCall();
+
+/**
+ * Firmware-ABI words (docs/firmware-elf-runtime.md). Outside firmware they are what they were
+ * before they had rows: an illegal instruction, with the same program-interrupt text, so a guest
+ * sees no difference. The firmware runner (sim/firmware-elf/runner.ts) is the executor hook: it
+ * recognises the word at the faulting NIP and runs the service or reports the firmware fault.
+ */
+const illegalWord = (c: Cpu, word: number): FlowCode => c.raise('illegal', `illegal instruction 0x${(word >>> 0).toString(16).padStart(8, '0')}`);
+
+/** callthru (Mambo's 0x000EAEB0, primary 0, XO 856): a firmware service call; r3 = service, r4.. = arguments. */
+export const CALLTHRU = (c: Cpu, op: Op): FlowCode => illegalWord(c, op.word);
+
+/** attn (0x00000200, primary 0, XO 256): the support-processor attention skiboot's assert ends in; a firmware abort. */
+export const ATTN = (c: Cpu, op: Op): FlowCode => illegalWord(c, op.word);
