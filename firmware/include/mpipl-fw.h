@@ -223,7 +223,12 @@ void mpipl_fw_reserve_mem(void);
 void mpipl_fw_init(fw_u64 mpipl_boot);
 fw_s64 mpipl_fw_opal_call(fw_u64 token, fw_u64 a0, fw_u64 a1, fw_u64 a2, fw_u64 a3, fw_u64 a4,
 			  fw_u64 a5, fw_u64 a6);
-void mpipl_fw_terminate(fw_u64 crashing_pir);
+/*
+ * The MPIPL leg of OPAL_CEC_REBOOT2 after the platform's quiesce: crashing PIR into the metadata,
+ * S0 to every SBE. Returns 1 when S0 went out (the clocks are expected to stop), 0 when MPIPL is
+ * not possible (not enabled, or an SBE refused S0): the platform then reboots normally.
+ */
+fw_u64 mpipl_fw_terminate(fw_u64 crashing_pir);
 
 /* hostboot */
 void mpipl_fw_mpipl_ipl(const struct fw_ipl_handoff *h, struct fw_ipl_result *r);
