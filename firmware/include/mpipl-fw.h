@@ -62,16 +62,17 @@
 #define FW_INFO_ABI_VERSION      8
 #define FW_INFO_NR_THREADS       9
 
-/* FW_SVC_LOG levels (skiboot's PR_* numbering). */
+/* FW_SVC_LOG levels (the PR_* numbering skiboot's prlog uses). */
 #define FW_LOG_EMERG   0
 #define FW_LOG_ALERT   1
 #define FW_LOG_CRIT    2
 #define FW_LOG_ERR     3
 #define FW_LOG_WARNING 4
 #define FW_LOG_NOTICE  5
-#define FW_LOG_PRINTF  6
-#define FW_LOG_INFO    7
-#define FW_LOG_DEBUG   8
+#define FW_LOG_INFO    6
+#define FW_LOG_DEBUG   7
+#define FW_LOG_TRACE   8
+#define FW_LOG_INSANE  9
 
 /* FW_SVC_REBOOT kinds. */
 #define FW_REBOOT_NORMAL 0

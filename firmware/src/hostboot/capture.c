@@ -33,6 +33,7 @@ void write_mdrt(u64 base, const struct table_pair *const *preserved, u32 count)
  * Every thread in PIR order, header offset 0x10, CR and full XER included (the service's entry
  * order: GPRs, NIP, MSR, CCR, then every SPR); nothing if alloc_size is too small.
  * core_state is 0: ABI v1 has no service for it and every simulated thread reports 0 today.
+ * FW_SVC_THREAD_REGS charges regCaptureCyclesPerThread per call (one extra call counts entries).
  */
 void capture_registers(u64 base, u64 alloc_addr_field, u32 alloc_size)
 {
@@ -83,6 +84,5 @@ void capture_registers(u64 base, u64 alloc_addr_field, u32 alloc_size)
 #else
 	put_be32_at(area + PDA_ACT_SIZE, (u32)act_size);
 #endif
-	fw_delay((u64)nthreads * REG_CAPTURE_CYCLES_PER_THREAD);
 	fw_event("regs-capture", nthreads, dest, thread_size, act_size);
 }

@@ -11,9 +11,8 @@
 #include "libfw.h"
 #include "mpipl-layout.h"
 
-/* The cost model's hostbootIplStartCycles and regCaptureCyclesPerThread (sim/machine/cost-model.ts). */
+/* The cost model's hostbootIplStartCycles (sim/machine/cost-model.ts). */
 #define HOSTBOOT_IPL_START_CYCLES 20000
-#define REG_CAPTURE_CYCLES_PER_THREAD 100
 #define PAGE_SIZE 4096u
 
 /* One MDST/MDDT pair i < act_cnt as read from the crashed boot's tables. */

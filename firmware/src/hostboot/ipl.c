@@ -39,20 +39,32 @@ static void publish_dump_node(bool mpipl_boot)
 		fw_dt_remove(DT_DUMP_NODE, "mpipl-boot");
 }
 
-static void normal_ipl(void)
+/* The normal IPL's own work: reload the payload and publish the dump node without mpipl-boot. */
+static void normal_ipl_steps(void)
 {
-	fw_event("ipl", 0);
 	fw_load_images();
 	publish_dump_node(false);
-	fw_delay(HOSTBOOT_IPL_START_CYCLES);
 }
 
+/*
+ * The platform emits the `ipl` event and charges hostbootIplStartCycles around this entry, as the
+ * TS ReferenceHostboot does around its normal IPL.
+ */
 void mpipl_fw_normal_ipl(void)
 {
 	fw_heap_reset();
-	normal_ipl();
+	normal_ipl_steps();
 }
 
+/* The fallback from an MPIPL to a normal IPL: the whole normal IPL, its start cost included. */
+static void fallback_normal_ipl(void)
+{
+	fw_event("ipl-normal", 0);
+	normal_ipl_steps();
+	fw_delay(HOSTBOOT_IPL_START_CYCLES);
+}
+
+/* The platform has emitted the `ipl` event and charged hostbootIplStartCycles before this entry. */
 void mpipl_fw_mpipl_ipl(const struct fw_ipl_handoff *h, struct fw_ipl_result *r)
 {
 	static struct table_pair pairs[MDST_MAX_ENTRIES];
@@ -62,17 +74,15 @@ void mpipl_fw_mpipl_ipl(const struct fw_ipl_handoff *h, struct fw_ipl_result *r)
 
 	fw_heap_reset();
 	r->preserved = r->mdrt_entries = r->mpipl_boot = r->pad = 0;
-	fw_event("ipl", 1, h->has_base, h->skiboot_base);
-	fw_delay(HOSTBOOT_IPL_START_CYCLES);
 	if (!valid_base(h, &base)) {
 		/* Design section 5: no valid stashed base ⇒ normal reboot. */
 		fw_prlog(FW_LOG_NOTICE, "no valid stashed base: normal reboot, nothing preserved");
-		normal_ipl();
+		fallback_normal_ipl();
 		return;
 	}
 	if (!read_pairs(base, pairs, &count)) {
 		fw_prlog(FW_LOG_NOTICE, "tables unreadable: normal reboot");
-		normal_ipl();
+		fallback_normal_ipl();
 		return;
 	}
 	u64 alloc_addr_field = be64_at(base + PROC_DUMP_AREA_OFF + PDA_ALLOC_ADDR);

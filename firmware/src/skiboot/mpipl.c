@@ -35,7 +35,7 @@ static void compute_reservations(void)
 	opal_dump_size = SKIBOOT_SIZE + (fw_machine_info(FW_INFO_CPU_MAX_PIR) + 1) * STACK_SIZE;
 	opal_dump_addr = SKIBOOT_BASE + opal_dump_size;
 	arch_regs_dest = opal_dump_addr + opal_dump_size;
-	arch_regs_size = (u64)nr_chips() * ARCH_REGS_DATA_SIZE_PER_CHIP;
+	arch_regs_size = fw_machine_info(FW_INFO_NR_CHIPS) * ARCH_REGS_DATA_SIZE_PER_CHIP;
 }
 
 /* Spec step 4. */
@@ -73,7 +73,7 @@ void mpipl_fw_init(u64 mpipl_boot)
 	memset(phys(MDDT_BASE), 0, MDDT_TABLE_SIZE);
 	ntuple_set_act_cnt(SPIRAH_MDUMP_DST, 0);
 	opal_mpipl_register();
-	p9_sbe_send_relocated_base();
+	p9_sbe_send_relocated_base(SKIBOOT_BASE);
 	mpipl_enabled = true;
 }
 
@@ -207,45 +207,20 @@ static bool token_registered(u64 token)
 	}
 }
 
-/* "OPAL: call N from PIR 0xP" on the console, as the model writes for every call it serves. */
-static void console_call_line(u64 token)
-{
-	char line[64] = "OPAL: call ";
-	size_t n = strlen(line);
-	char digits[24];
-	size_t d = 0;
-	u32 pir = fw_this_cpu()->pir;
-	const char *from = " from PIR 0x";
-
-	do {
-		digits[d++] = (char)('0' + token % 10);
-		token /= 10;
-	} while (token && d < sizeof(digits));
-	while (d)
-		line[n++] = digits[--d];
-	memcpy(line + n, from, strlen(from));
-	n += strlen(from);
-	int shift = 28;
-	while (shift > 0 && ((pir >> shift) & 0xf) == 0)
-		shift -= 4;
-	for (; shift >= 0; shift -= 4)
-		line[n++] = "0123456789abcdef"[(pir >> shift) & 0xf];
-	line[n++] = '\n';
-	fw_console_write(line, n);
-}
-
 s64 mpipl_fw_opal_call(u64 token, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6)
 {
 	(void)a4;
 	(void)a5;
 	(void)a6;
-	/* Reboots stay with the platform (their timeouts are the simulator's); so do unknown tokens. */
+	/*
+	 * Reboots stay with the platform (their timeouts are the simulator's); so do unknown tokens.
+	 * The model's per-call console line is not written: the in-memory console is the model's.
+	 */
 	if (token != OPAL_CHECK_TOKEN && token != OPAL_MPIPL_UPDATE && token != OPAL_MPIPL_REGISTER_TAG &&
 	    token != OPAL_MPIPL_QUERY_TAG)
 		return FW_OPAL_NOT_HANDLED;
 	if (!token_registered(token))
 		return OPAL_PARAMETER; /* opal_bad_token */
-	console_call_line(token);
 	switch (token) {
 	case OPAL_CHECK_TOKEN:
 		return token_registered(a0 & 0xffff) ? OPAL_TOKEN_PRESENT : OPAL_TOKEN_ABSENT;
@@ -265,5 +240,8 @@ s64 mpipl_fw_opal_call(u64 token, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5
  */
 u64 mpipl_fw_terminate(u64 crashing_pir)
 {
-	return p9_sbe_terminate((u32)crashing_pir) ? 1 : 0;
+	if (!mpipl_enabled)
+		return 0;
+	put_be32_at(METADATA_BASE + META_CRASHING_PIR, (u32)crashing_pir);
+	return p9_sbe_send_s0() ? 1 : 0;
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The SBE over XSCOM (spec 5.5, 5.6, 6.3): STASH_MPIPL_CONFIG with the relocated base at init,
- * S0 at terminate. The register sequence is exactly the TS model's (skiboot.ts).
+ * S0 at terminate. The register sequence is exactly the TS model's (skiboot.ts). Shared by our
+ * skiboot and the compat glue that runs skiboot's own core/opal-dump.c.
  */
-#include "skiboot.h"
+#include "sbe.h"
+#include "mpipl-layout.h"
 
 /* Cycles the SBE takes for a chip-op: the cost model's sbeChipOpCycles (sim/machine/cost-model.ts). */
 #define SBE_CHIP_OP_CYCLES 500
@@ -35,17 +37,17 @@ static u64 xscom_read_or_zero(u32 chip, u64 addr)
 	return v;
 }
 
-/* 5.5: key 3 = SKIBOOT_BASE to the SBE of every chip; a missing answer is only logged (spec 6.3). */
-void p9_sbe_send_relocated_base(void)
+/* 5.5: key 3 = the relocated base to the SBE of every chip; a missing answer is only logged (spec 6.3). */
+void p9_sbe_send_relocated_base(u64 reloc_base)
 {
-	u32 chips = nr_chips();
+	u32 chips = (u32)fw_machine_info(FW_INFO_NR_CHIPS);
 
 	for (u32 chip = 0; chip < chips; chip++) {
 		u64 seq = next_sbe_seq(chip);
 		u64 reg0 = (0x0300ull << 32) | (seq << 16) | SBE_CMD_STASH_MPIPL_CONFIG;
 		bool ok = xscom_write_ok(chip, SBE_MBOX0, reg0) &&
 			  xscom_write_ok(chip, SBE_MBOX0 + 1, SBE_STASH_KEY_SKIBOOT_BASE) &&
-			  xscom_write_ok(chip, SBE_MBOX0 + 2, SKIBOOT_BASE) &&
+			  xscom_write_ok(chip, SBE_MBOX0 + 2, reloc_base) &&
 			  xscom_write_ok(chip, SBE_MBOX0 + 3, 0) &&
 			  xscom_write_ok(chip, PSU_SBE_DOORBELL_REG_OR, HOST_SBE_MSG_WAITING);
 		fw_delay(SBE_CHIP_OP_CYCLES);
@@ -59,17 +61,11 @@ void p9_sbe_send_relocated_base(void)
 	}
 }
 
-/*
- * Spec 6.3: the crashing PIR into the metadata, then S0 to every SBE, secondaries first and the
- * primary (chip 0) last. True when S0 went out (the clocks are expected to stop).
- */
-bool p9_sbe_terminate(u32 crashing_pir)
+/* Spec 6.3: S0 to every SBE, secondaries first and the primary (chip 0) last. True when all took it. */
+bool p9_sbe_send_s0(void)
 {
-	u32 chips = nr_chips();
+	u32 chips = (u32)fw_machine_info(FW_INFO_NR_CHIPS);
 
-	if (!mpipl_enabled)
-		return false;
-	put_be32_at(METADATA_BASE + META_CRASHING_PIR, crashing_pir);
 	for (u32 i = 1; i <= chips; i++) {
 		u32 chip = i % chips; /* 1, 2, …, chips - 1, then 0 */
 		if (!xscom_write_ok(chip, SBE_CONTROL_REG_RW, SBE_CONTROL_REG_S0)) {

@@ -11,6 +11,7 @@
 
 #include "libfw.h"
 #include "mpipl-layout.h"
+#include "sbe.h"
 
 #define MDST_BASE     (SKIBOOT_BASE + MDST_TABLE_OFF)
 #define MDDT_BASE     (SKIBOOT_BASE + MDDT_TABLE_OFF)
@@ -32,9 +33,6 @@ bool mpipl_remove_entry(u64 table, u32 ntuple_off, u8 region, u64 addr_field);
 void mpipl_remove_region(u64 table, u32 ntuple_off, u8 region);
 bool mpipl_table_has(u64 table, u32 ntuple_off, u64 addr_field);
 
-/* sbe.c */
-void p9_sbe_send_relocated_base(void);
-bool p9_sbe_terminate(u32 crashing_pir);
 
 /* preserved.c */
 void opal_mpipl_process_preserved(void);
@@ -43,10 +41,6 @@ void opal_mpipl_process_preserved(void);
 static inline u64 ram_bytes(void)
 {
 	return fw_machine_info(FW_INFO_RAM_BYTES);
-}
-static inline u32 nr_chips(void)
-{
-	return (u32)fw_machine_info(FW_INFO_NR_CHIPS);
 }
 
 #endif
