@@ -7,6 +7,8 @@
 #ifndef LIBFW_H
 #define LIBFW_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include "mpipl-fw.h"
 
 typedef fw_u8 u8;
@@ -14,11 +16,6 @@ typedef fw_u16 u16;
 typedef fw_u32 u32;
 typedef fw_u64 u64;
 typedef fw_s64 s64;
-typedef unsigned long size_t;
-typedef _Bool bool;
-#define true 1
-#define false 0
-#define NULL ((void *)0)
 
 /* ------------------------------------------------------------------ string.h */
 void *memset(void *s, int c, size_t n);
