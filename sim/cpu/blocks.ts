@@ -40,12 +40,15 @@ export interface BlockHost {
 }
 
 /** Runs a region with at most `budget` instructions; returns how it left (NIP and retired count set). */
-export type BlockFn = (c: BlockHost, r: Uint32Array, page: { valid: boolean }, budget: number) => FlowCode;
+/** Runs a region from block start `slot` with at most `budget` instructions; returns how it left (NIP and retired count set). */
+export type BlockFn = (c: BlockHost, r: Uint32Array, page: { valid: boolean }, budget: number, slot: number) => FlowCode;
 
 export interface Block {
   readonly fn: BlockFn;
-  /** Instructions in the entry block (the least a call that retires anything retires). */
+  /** Instructions in the entry block (the least a call from the entry that retires anything retires). */
   readonly length: number;
+  /** Word slots where the region's blocks start: the function can be entered at any of them. */
+  readonly starts: readonly number[];
 }
 
 /** Rows that end a block after them (control flow, MSR changes, illegal words). */
@@ -297,19 +300,39 @@ function compareSource(name: string, op: Op): string | undefined {
   return `{ ${cmp} const so = (r[${XER_LO}] & 0x80000000) === 0 ? 0 : 1; r[${CR_LO}] = (r[${CR_LO}] & ${hex(~(0xf << shift))}) | ((n | so) << ${shift}); }`;
 }
 
-/** Blocks of a region reachable from the entry, at most this many instructions in all. */
-export const REGION_INSTRUCTIONS_MAX = 512;
+/**
+ * A region holds at most this many instructions. Measured on the benchmark corpus
+ * (docs/benchmarks.md): 512-instruction regions gave 40–50 KB functions whose first V8 compile
+ * and TurboFan optimisation cost more than the code they ran (most never got optimised); small
+ * regions of hot blocks are optimised within a few entries.
+ */
+export const REGION_INSTRUCTIONS_MAX = 192;
 
 /**
  * Translate the region entered at word slot `entry` of one page: the blocks reachable from it
- * through fall-through and in-page branches, as one function that loops over a `switch` on the
- * current slot. Control leaving the page (or reaching a slot that starts no block of the region)
- * returns to `run` with NIP set. `opAt` decodes a slot on demand; `pageBaseLo`/`pageHi` are the
- * page's first address. The function takes the instruction budget and retires whole blocks
- * only while they fit in it, so `run` stops exactly at its limit.
+ * through fall-through and in-page branches that have already run (`ran(slot)`: the step tier
+ * executed them) and that no other region of the page holds (`taken(slot)`), as one function that
+ * loops over a `switch` on the current slot and can be entered at any of its block starts. A
+ * block is translated once: overlapping regions (one per entry, each a copy of the shared loop
+ * body) multiplied the compile work on code with many call-return points. Blocks that
+ * never ran stay out of the translation: cold paths cost no compile, and control reaching one
+ * returns to `run`, which steps it and later translates it as its own region when it gets hot.
+ * Control leaving the page (or reaching a slot that starts no block of the region) returns to
+ * `run` with NIP set. `opAt` decodes a slot on demand; `pageBaseLo`/`pageHi` are the page's first
+ * address. The function takes the instruction budget and retires whole blocks only while they fit
+ * in it, so `run` stops exactly at its limit.
  * Returns undefined when the entry cannot start a block (`sc`).
  */
-export function translateRegion(opAt: (slot: number) => Op, entry: number, pageBaseLo: number, pageHi: number, wordsPerPage: number, le: boolean): Block | undefined {
+export function translateRegion(
+  opAt: (slot: number) => Op,
+  entry: number,
+  pageBaseLo: number,
+  pageHi: number,
+  wordsPerPage: number,
+  le: boolean,
+  ran: (slot: number) => boolean = () => true,
+  taken: (slot: number) => boolean = () => false,
+): Block | undefined {
   const consts: unknown[] = [];
   const names: string[] = [];
   const cases: string[] = [];
@@ -317,15 +340,17 @@ export function translateRegion(opAt: (slot: number) => Op, entry: number, pageB
   const queue = [entry];
   let total = 0;
   let entryLength = 0;
+  const starts: number[] = [];
   while (queue.length > 0 && total < REGION_INSTRUCTIONS_MAX) {
     const start = queue.shift()!;
     const b = blockSource(opAt, start, pageBaseLo, pageHi, wordsPerPage, le, consts, names);
     if (b === undefined) continue;
     if (start === entry) entryLength = b.length;
+    starts.push(start);
     total += b.length;
     cases.push(`case ${start}: {`, `  if (n + ${b.length} > budget) { r[${NIP_LO}] = ${hex(pageBaseLo + 4 * start)}; c.retired = R + n; return ${Flow.NEXT}; }`, ...b.lines.map((l) => `  ${l}`), `}`);
     for (const next of b.successors) {
-      if (!queued.has(next)) {
+      if (!queued.has(next) && ran(next) && !taken(next)) {
         queued.add(next);
         queue.push(next);
       }
@@ -333,8 +358,8 @@ export function translateRegion(opAt: (slot: number) => Op, entry: number, pageB
   }
   if (entryLength === 0) return undefined;
   const source = [
-    `return function region(c, r, pg, budget) {`,
-    `  const R = c.retired; let n = 0; let s = ${entry}; let f = 0;`,
+    `return function region(c, r, pg, budget, s) {`,
+    `  const R = c.retired; let n = 0; let f = 0;`,
     `  try {`,
     `    for (;;) {`,
     // Every transfer inside the region only sets `s`: NIP is written when control leaves.
@@ -354,7 +379,7 @@ export function translateRegion(opAt: (slot: number) => Op, entry: number, pageB
   ].join('\n');
   // Code generated from decoded instruction fields only: never from trace or file contents.
   const factory = new Function(...names, source) as (...args: unknown[]) => BlockFn;
-  return { fn: factory(...consts), length: entryLength };
+  return { fn: factory(...consts), length: entryLength, starts };
 }
 
 interface BlockSource {

@@ -34,14 +34,76 @@ export interface InterpreterOptions {
 const WORDS_PER_PAGE = PAGE_SIZE / 4;
 const PAGES_PER_4G = 2 ** (32 - PAGE_SHIFT);
 
-/** The decoded instructions of one physical page in one byte order, filled lazily. */
-class DecodedPage {
+/**
+ * What is derived from one page's bytes in one byte order: decoded instructions (filled lazily)
+ * and translated regions. It depends only on those bytes, the page's address and the byte order,
+ * so it is shared by every machine whose memory holds the same page there (TRANSLATIONS below).
+ */
+class PageTranslation {
   readonly ops: (Op | undefined)[] = new Array<Op | undefined>(WORDS_PER_PAGE).fill(undefined);
-  valid = true;
   /** Translated blocks by starting slot (sim/cpu/blocks.ts), for `run`; created on first use. */
   blocks: (Block | null | undefined)[] | undefined;
-  /** Entries into each slot seen by `run` before its block is translated. */
+  /** The effective-address high word the blocks were made for (they write NIP from it). */
+  blocksHi = 0;
+  /** Executions of each slot by the step tier, before a region holds it. */
   heat: Uint8Array | undefined;
+
+  constructor(
+    readonly key: string,
+    /** A copy of the page's bytes: a hit is confirmed byte for byte, never trusted to the hash. */
+    readonly bytes: Uint8Array,
+  ) {}
+}
+
+/** One memory's view of a page's translation; `valid` drops when the memory writes the page. */
+class DecodedPage {
+  valid = true;
+  readonly ops: (Op | undefined)[];
+  constructor(readonly t: PageTranslation) {
+    this.ops = t.ops;
+  }
+}
+
+/**
+ * Translations by page content, across machines (every scenario boots the same firmware and
+ * workload bytes at the same addresses, and `exec`/the bench run the same ELF many times).
+ * Keyed by byte order, physical page and a hash of the bytes, confirmed by comparing the bytes;
+ * bounded, dropping the oldest entry first. Self-modifying code stays sound: each memory still
+ * watches its decoded pages and drops its DecodedPage on a write, and the next fetch looks the
+ * new bytes up. Which entries are cached never changes results, only how fast they come.
+ */
+const TRANSLATIONS = new Map<string, PageTranslation>();
+const TRANSLATIONS_MAX = 4096;
+
+/** Empty the cross-machine translation cache (the bench, to time cold runs). */
+export function clearTranslationCache(): void {
+  TRANSLATIONS.clear();
+}
+
+/** FNV-1a over the page's 32-bit words: a cheap key; equality is checked on the bytes. */
+function pageHash(bytes: Uint8Array): number {
+  const w = new Uint32Array(bytes.buffer, bytes.byteOffset, WORDS_PER_PAGE);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < WORDS_PER_PAGE; i++) h = Math.imul(h ^ w[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  const x = new Uint32Array(a.buffer, a.byteOffset, WORDS_PER_PAGE);
+  const y = new Uint32Array(b.buffer, b.byteOffset, WORDS_PER_PAGE);
+  for (let i = 0; i < WORDS_PER_PAGE; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function translationFor(pageIndex: number, le: boolean, bytes: Uint8Array): PageTranslation {
+  const key = `${le ? 'l' : 'b'}${pageIndex}:${pageHash(bytes)}`;
+  const hit = TRANSLATIONS.get(key);
+  if (hit !== undefined && bytesEqual(hit.bytes, bytes)) return hit;
+  const t = new PageTranslation(key, bytes.slice());
+  if (hit === undefined && TRANSLATIONS.size >= TRANSLATIONS_MAX) TRANSLATIONS.delete(TRANSLATIONS.keys().next().value!);
+  // A colliding key (same hash, other bytes) is replaced: the newest content wins the slot.
+  TRANSLATIONS.set(key, t);
+  return t;
 }
 
 /** Translate a block on its second entry: straight-line code run once is not worth compiling. */
@@ -59,9 +121,10 @@ class CodeCache {
     const map = this.pages[le ? 1 : 0]!;
     let p = map.get(pageIndex);
     if (p === undefined) {
-      p = new DecodedPage();
-      map.set(pageIndex, p);
+      // Watch first: the bytes looked up are the ones any later write would change.
       this.mem.watchPage(pageIndex);
+      p = new DecodedPage(translationFor(pageIndex, le, this.mem.readablePage(pageIndex)));
+      map.set(pageIndex, p);
     }
     return p;
   }
@@ -229,7 +292,7 @@ export class Interpreter implements Executor, Cpu {
         const before = this.retired;
         let flow: FlowCode;
         try {
-          flow = region.fn(this, r, this.page!, stopAt - before);
+          flow = region.fn(this, r, this.page!, stopAt - before, (r[NIP_LO]! & (PAGE_SIZE - 1)) >>> 2);
         } catch (e) {
           if (e instanceof TransactionError) return this.storageFault(e);
           throw e;
@@ -272,15 +335,19 @@ export class Interpreter implements Executor, Cpu {
     }
     if (pageIndex === this.opalPageIndex) return undefined;
     const slot = (nipLo & (PAGE_SIZE - 1)) >>> 2;
-    let blocks = page.blocks;
+    const t = page.t;
+    let blocks = t.blocks;
     if (blocks === undefined) {
       blocks = new Array<Block | null | undefined>(WORDS_PER_PAGE).fill(undefined);
-      page.blocks = blocks;
-      page.heat = new Uint8Array(WORDS_PER_PAGE);
+      t.blocks = blocks;
+      t.blocksHi = nipHi;
+      t.heat = new Uint8Array(WORDS_PER_PAGE);
     }
+    // The same physical page run through another EA alias (0xC000… vs 0): step it.
+    if (t.blocksHi !== nipHi) return undefined;
     const b = blocks[slot];
     if (b !== undefined) return b ?? undefined;
-    const heat = page.heat!;
+    const heat = t.heat!;
     if (++heat[slot]! < BLOCK_HEAT_THRESHOLD) return undefined;
     const ops = page.ops;
     const mem = this.mem;
@@ -294,8 +361,9 @@ export class Interpreter implements Executor, Cpu {
       }
       return op;
     };
-    const made = translateRegion(opAt, slot, baseLo, nipHi, WORDS_PER_PAGE, le) ?? null;
+    const made = translateRegion(opAt, slot, baseLo, nipHi, WORDS_PER_PAGE, le, (s) => heat[s]! > 0, (s) => blocks[s] !== undefined) ?? null;
     blocks[slot] = made;
+    if (made !== null) for (const s of made.starts) blocks[s] = made;
     return made ?? undefined;
   }
 

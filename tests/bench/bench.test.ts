@@ -35,6 +35,8 @@ describe('bench', () => {
         'densePreservationCopy',
         'firstDivergenceBisect1e8Cycles',
         'interpreterSpeedVsQemu',
+        'interpreterCorpusMedianVsQemu',
+        'interpreterCorpusWorstVsQemu',
         'machine64GiB32GiBRegistered',
         'scenariosPerSecondMachineCode',
         'scenariosPerSecondSynthetic',

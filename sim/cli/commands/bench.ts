@@ -1,19 +1,24 @@
 /**
- * `mpipl-sim bench [--json] [--quick]` (design section 9): every performance metric, each against
- * a baseline measured in the same run, medians of repetitions. The bench reports; it never fails
+ * `mpipl-sim bench [--json] [--quick] [--only STEP[,STEP]]` (design section 9): every performance
+ * metric, each against a baseline measured in the same run, medians of repetitions. `--only`
+ * runs the named steps (e.g. `interpreterCorpus`) and nothing else. The bench reports; it never fails
  * on a missed goal (exit 0), because timings depend on the host: docs/benchmarks.md keeps the
  * numbers of a reference host and how to reproduce them.
  */
 import type { CliIo, Command } from '../io.js';
-import { boolFlag, parseFlags } from '../args.js';
+import { boolFlag, parseFlags, stringFlag } from '../args.js';
 import { progressBar } from '../progress.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { bigMachineMetric, bisectMetric, denseCopyMetric, interpreterMetric, scenarioMetric, sweepMetric, traceMetrics, type BenchOptions, type Metric } from '../../bench/metrics.js';
+import { bigMachineMetric, bisectMetric, denseCopyMetric, interpreterCorpusMetrics, interpreterMetric, scenarioMetric, sweepMetric, traceMetrics, type BenchOptions, type Metric } from '../../bench/metrics.js';
 
 type Step = [string, (o: BenchOptions) => Metric | Promise<Metric> | Promise<Record<string, Metric>> | Record<string, Metric>];
 
 const STEPS: readonly Step[] = [
   ['interpreterSpeedVsQemu', interpreterMetric],
+  ['interpreterCorpus', (o) => {
+    const c = interpreterCorpusMetrics(o);
+    return { interpreterCorpusMedianVsQemu: c.median, interpreterCorpusWorstVsQemu: c.worst };
+  }],
   ['scenariosPerSecondSynthetic', (o) => scenarioMetric(o, 'synthetic')],
   ['scenariosPerSecondMachineCode', (o) => scenarioMetric(o, 'machine-code')],
   ['crashPointSweep100kCycles', sweepMetric],
@@ -27,13 +32,19 @@ const STEPS: readonly Step[] = [
 ];
 
 export const benchCommand: Command = async (argv: string[], io: CliIo) => {
-  const p = parseFlags(argv, { json: { type: 'boolean' }, quick: { type: 'boolean' } }, false);
+  const p = parseFlags(argv, { json: { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' } }, false);
   if (p.positionals.length > 0) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
   const options: BenchOptions = { quick: boolFlag(p, 'quick') };
+  const only = stringFlag(p, 'only');
+  const names = STEPS.map(([n]) => n);
+  const wanted = only === undefined ? names : only.split(',');
+  const unknown = wanted.find((n) => !names.includes(n));
+  if (unknown !== undefined) throw new UsageError(`--only: unknown step "${unknown}" (steps: ${names.join(', ')})`);
+  const steps = STEPS.filter(([n]) => wanted.includes(n));
   const metrics: Record<string, Metric> = {};
-  const bar = progressBar(io, 'bench', STEPS.length, 'metrics');
+  const bar = progressBar(io, 'bench', steps.length, 'metrics');
   let done = 0;
-  for (const [name, run] of STEPS) {
+  for (const [name, run] of steps) {
     bar.update(done, name);
     const m = await run(options);
     if (isMetric(m)) metrics[name] = m;
