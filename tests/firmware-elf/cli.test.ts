@@ -87,7 +87,7 @@ describe('--firmware-elf', () => {
     writeFileSync(other, Buffer.concat([readFileSync(elf), Buffer.from([0])]));
     const r = await cli('replay', trace, '--firmware-elf', `skiboot=${other}`);
     expect(r.code).toBe(125);
-    expect(r.stdout).toMatch(/cannot test: trace ran skiboot ELF sha256 [0-9a-f]{16}… \(ABI v1\); the skiboot ELF given has sha256/);
+    expect(r.stderr).toMatch(/cannot test: trace ran skiboot ELF sha256 [0-9a-f]{16}… \(ABI v1\); the skiboot ELF given has sha256/);
   });
 });
 
