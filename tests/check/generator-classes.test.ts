@@ -110,7 +110,10 @@ describe('generator-class mutants', () => {
     it(`${name}: passes the default scenario and the scenario without its class`, () => {
       expect(failed(deriveScenario('1', DEFAULT_CONFIG, 'reference'), name)).toEqual([]);
       expect(failed(deriveScenario('2', DEFAULT_CONFIG, 'reference', { crashes: 2 }), name)).toEqual([]);
-      expect(failed(c.without(), name)).toEqual([]);
+      // mdrt-exact (the oracle's half of issue 11) also sees a copy of the MDDT size without the
+      // class: the MDRT entry then records the wrong size. Only the older invariants must miss it.
+      const withoutClass = failed(c.without(), name).filter((id) => !(name === 'hostboot-copies-mddt-size' && id === 'mdrt-exact'));
+      expect(withoutClass).toEqual([]);
     });
   }
 });
