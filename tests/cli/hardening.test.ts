@@ -399,7 +399,7 @@ describe('check', () => {
     // util-linux `script` gives the child a terminal.
     const r = spawnSync('script', ['-qec', 'node bin/mpipl-sim.js check --runs 3 --seed 5 --firmware mutant:skiboot-add-range-swaps-mdst-mddt', '/dev/null'], { encoding: 'utf8' });
     expect(r.error, 'script(1) from util-linux is needed').toBeUndefined();
-    expect(r.stdout).toContain('\x1b[2K\x1b[?7hFAIL vmcore: seed 5, 1 chip × 2 cores × SMT4, 4 GiB RAM, little-endian kernel: [boot 0]; crash at +2721 cycles on PIR 0x5 → vmcore: PT_LOAD p_paddr 0x0: byte at +0x0 is 0x0, clock-stop 0xc');
+    expect(r.stdout).toContain('\x1b[2K\x1b[?7hFAIL registration-effective: seed 5, 1 chip × 2 cores × SMT4, 4 GiB RAM, little-endian kernel: [boot 0]; crash at +2721 cycles on PIR 0x5 → registration-effective: OPAL_MPIPL_UPDATE(ADD_RANGE, 0x0, 0x34000000, 0x30000000) returned OPAL_SUCCESS and left MDST/MDDT byte 0x30010c14 (MDST[1]) = 0x34, expected 0x0');
   });
 
   it('a known invariant is counted, not shrunk again; --workers beyond the cores is capped with a warning', async () => {
