@@ -9,7 +9,7 @@
 import type { FirmwareImages, FirmwareProfile } from '../../participants/firmware.js';
 import type { Platform } from '../../participants/platform.js';
 import type { ScenarioSpec } from '../../scenario/scenario.js';
-import { ReferenceHostboot, captureEntries, type TablePair } from '../../participants/hostboot/reference.js';
+import { ReferenceHostboot, captureEntries, writeThreadRecord, type TablePair } from '../../participants/hostboot/reference.js';
 import { SkibootModel, type SkibootOptions } from '../../participants/skiboot/skiboot.js';
 import { DumpRegion, MpiplOp, OpalRc } from '../../participants/opal-api.js';
 import {
@@ -157,18 +157,7 @@ class HostbootRegsVariant extends ReferenceHostboot {
       const list = lists[i]!;
       const h = this.header(i, { offset: ThreadHdr.SIZE - ThreadHdr.offset, ecnt: list.length, esize: RegEntry.SIZE, eactsz: RegEntry.SIZE });
       p.mem.fill(at, threadSize, 0);
-      p.mem.write32BE(at + ThreadHdr.pir, pir);
-      p.mem.write8(at + ThreadHdr.coreState, p.thread(pir).coreState);
-      p.mem.write32BE(at + ThreadHdr.offset, h.offset);
-      p.mem.write32BE(at + ThreadHdr.ecnt, h.ecnt);
-      p.mem.write32BE(at + ThreadHdr.esize, h.esize);
-      p.mem.write32BE(at + ThreadHdr.eactsz, h.eactsz);
-      list.forEach((e, k) => {
-        const r = at + ThreadHdr.SIZE + k * RegEntry.SIZE;
-        p.mem.write32BE(r + RegEntry.regType, e.type);
-        p.mem.write32BE(r + RegEntry.regNum, e.num);
-        p.mem.write64BE(r + RegEntry.regVal, e.value);
-      });
+      writeThreadRecord(p, at, pir, h, list);
     });
     p.mem.write64BE(area + ProcDumpArea.destAddr, allocAddrField);
     p.mem.write32BE(area + ProcDumpArea.actSize, actSize);

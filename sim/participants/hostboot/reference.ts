@@ -60,6 +60,30 @@ export function captureEntries(p: Platform, pir: number): { type: number; num: n
   return out;
 }
 
+/** The thread register header fields (spec 4.5) after the PIR and core state. */
+export interface ThreadHeaderFields {
+  readonly offset: number;
+  readonly ecnt: number;
+  readonly esize: number;
+  readonly eactsz: number;
+}
+
+/** One thread's record at `at`: header (spec 4.5) and its register entries (spec 4.6). */
+export function writeThreadRecord(p: Platform, at: number, pir: number, h: ThreadHeaderFields, entries: readonly { type: number; num: number; value: bigint }[]): void {
+  p.mem.write32BE(at + ThreadHdr.pir, pir);
+  p.mem.write8(at + ThreadHdr.coreState, p.thread(pir).coreState);
+  p.mem.write32BE(at + ThreadHdr.offset, h.offset);
+  p.mem.write32BE(at + ThreadHdr.ecnt, h.ecnt);
+  p.mem.write32BE(at + ThreadHdr.esize, h.esize);
+  p.mem.write32BE(at + ThreadHdr.eactsz, h.eactsz);
+  entries.forEach((e, k) => {
+    const r = at + ThreadHdr.SIZE + k * RegEntry.SIZE;
+    p.mem.write32BE(r + RegEntry.regType, e.type);
+    p.mem.write32BE(r + RegEntry.regNum, e.num);
+    p.mem.write64BE(r + RegEntry.regVal, e.value);
+  });
+}
+
 export class ReferenceHostboot implements Hostboot {
   normalIpl(p: Platform, images: FirmwareImages): void {
     p.emit('hostboot', 'ipl', { kind: 'normal' });
@@ -229,18 +253,7 @@ export class ReferenceHostboot implements Hostboot {
     pirs.forEach((pir, i) => {
       const at = dest + i * threadSize;
       p.mem.fill(at, ThreadHdr.SIZE, 0);
-      p.mem.write32BE(at + ThreadHdr.pir, pir);
-      p.mem.write8(at + ThreadHdr.coreState, p.thread(pir).coreState);
-      p.mem.write32BE(at + ThreadHdr.offset, ThreadHdr.SIZE - ThreadHdr.offset);
-      p.mem.write32BE(at + ThreadHdr.ecnt, ecnt);
-      p.mem.write32BE(at + ThreadHdr.esize, RegEntry.SIZE);
-      p.mem.write32BE(at + ThreadHdr.eactsz, RegEntry.SIZE);
-      captureEntries(p, pir).forEach((e, k) => {
-        const r = at + ThreadHdr.SIZE + k * RegEntry.SIZE;
-        p.mem.write32BE(r + RegEntry.regType, e.type);
-        p.mem.write32BE(r + RegEntry.regNum, e.num);
-        p.mem.write64BE(r + RegEntry.regVal, e.value);
-      });
+      writeThreadRecord(p, at, pir, { offset: ThreadHdr.SIZE - ThreadHdr.offset, ecnt, esize: RegEntry.SIZE, eactsz: RegEntry.SIZE }, captureEntries(p, pir));
     });
     p.mem.write64BE(area + ProcDumpArea.destAddr, allocAddrField);
     p.mem.write32BE(area + ProcDumpArea.actSize, actSize);
