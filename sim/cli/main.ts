@@ -19,7 +19,7 @@ import { benchCommand } from './commands/bench.js';
 import { commandHelp, generalHelp, HELP, wantsHelp } from './help.js';
 import { SIMULATOR_VERSION } from '../version.js';
 import { isMainThread } from 'node:worker_threads';
-import { pluginFirmwareIn, runSandboxed } from './sandbox.js';
+import { pluginFirmwaresIn, runSandboxed } from './sandbox.js';
 import { FirmwareFault } from '../firmware/guard.js';
 import { applyFirmwareElfOption } from './firmware-elf-option.js';
 
@@ -81,8 +81,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.pass;
   }
   // Plugin code runs in a watched worker thread (check watches its own workers).
-  const plugin = name === 'check' ? undefined : pluginFirmwareIn(rest);
-  if (plugin !== undefined && isMainThread) return runSandboxed(name, rest, plugin, io);
+  const plugins = name === 'check' ? [] : pluginFirmwaresIn(name, rest);
+  if (plugins.length > 0 && isMainThread) return runSandboxed(name, rest, plugins, io);
   try {
     return await cmd(await applyFirmwareElfOption(name, rest), io);
   } catch (e) {

@@ -4,7 +4,11 @@
  * never settles — ends as a finding instead of hanging the tool (design section 10). This thread
  * forwards the worker's output, watches the board its participant-call guard writes
  * (sim/cli/watchdog.ts) and answers a hang with a verdict naming the firmware and the call:
- * `firmware-fault: skiboot.opalCall did not return within 20 s (watchdog)`, exit 1.
+ * `firmware-fault: skiboot.opalCall did not return within 20 s (watchdog)`, exit 1. Work outside
+ * plugin calls is watched too, with the idle rule `check` applies (sim/cli/watchdog.ts
+ * IDLE_LIMIT_FACTOR): a closure the plugin scheduled (`platform.schedule`) that loops forever is
+ * not inside a guarded call, but it stops all progress on the board — every plugin call and every
+ * point a command notes (noteProgress) — and after 10× the limit that is a hang as well.
  *
  * `check` supervises its own workers the same way (sim/cli/commands/check.ts).
  * MPIPL_SIM_WATCHDOG_SECONDS changes the limit (tests use a short one).
@@ -19,20 +23,28 @@ import { ExitCode } from '../core/errors.js';
 /** JS heap of the sandbox worker. */
 const SANDBOX_HEAP_MB = 1024;
 
-/** The plugin path among `--firmware X` / `--firmware=X`, if any. */
-export function pluginFirmwareIn(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
+/**
+ * The plugin paths a command line names: `--firmware X` / `--firmware=X`, and for
+ * `bisect firmware V1 V2… --trace FILE…` every version that is a path. Empty: nothing to sandbox.
+ */
+export function pluginFirmwaresIn(name: string, argv: readonly string[]): string[] {
+  const plugins: string[] = [];
+  const versions = name === 'bisect' && argv[0] === 'firmware';
+  let inTraces = false;
+  for (let i = versions ? 1 : 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--') return undefined;
-    const v = a === '--firmware' ? argv[i + 1] : a.startsWith('--firmware=') ? a.slice('--firmware='.length) : undefined;
-    if (v !== undefined && isPluginPath(v)) return v;
+    if (a === '--') break;
+    if (a.startsWith('--')) inTraces = a === '--trace';
+    const v = a === '--firmware' ? argv[++i] : a.startsWith('--firmware=') ? a.slice('--firmware='.length) : versions && !inTraces && !a.startsWith('-') ? a : undefined;
+    if (v !== undefined && isPluginPath(v)) plugins.push(v);
   }
-  return undefined;
+  return plugins;
 }
 
 type FromWorker = { type: 'out'; data: string | Uint8Array } | { type: 'err'; data: string } | { type: 'done'; code: number };
 
-export function runSandboxed(name: string, argv: readonly string[], firmware: string, io: CliIo): Promise<number> {
+export function runSandboxed(name: string, argv: readonly string[], plugins: readonly string[], io: CliIo): Promise<number> {
+  const firmware = plugins.join(', ');
   const board = WatchdogBoard.create(1);
   const limitMs = watchdogLimitMs();
   return new Promise<number>((resolve, reject) => {
@@ -49,7 +61,7 @@ export function runSandboxed(name: string, argv: readonly string[], firmware: st
       finish(ExitCode.finding);
     };
     const worker = new Worker(fileURLToPath(workerScript('./sandbox-worker.js', import.meta.url)), {
-      workerData: { argv: [name, ...argv], board: board.buffer, firmware, isTty: io.isTty },
+      workerData: { argv: [name, ...argv], board: board.buffer, plugins, isTty: io.isTty },
       resourceLimits: { maxOldGenerationSizeMb: SANDBOX_HEAP_MB },
       stdout: false,
       stderr: false,
@@ -60,10 +72,15 @@ export function runSandboxed(name: string, argv: readonly string[], firmware: st
       finish(130);
     };
     process.on('SIGINT', onSigint);
-    const stopWatching = watch(board, limitMs, (h: Hang) => {
-      void worker.terminate();
-      fault(h.text);
-    });
+    const stopWatching = watch(
+      board,
+      limitMs,
+      (h: Hang) => {
+        void worker.terminate();
+        fault(h.text);
+      },
+      true,
+    );
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'out') io.stdout(m.data);
       else if (m.type === 'err') io.stderr(m.data);

@@ -90,6 +90,22 @@ export class WatchdogBoard {
   }
 }
 
+let progressNote: ((activity: string) => void) | undefined;
+
+/** The thread's own board slot (a sandbox or sweep worker installs it; other threads have none). */
+export function setProgressNote(note: ((activity: string) => void) | undefined): void {
+  progressNote = note;
+}
+
+/**
+ * Tell the watchdog this thread made progress outside plugin calls (a sweep point, a scenario), so
+ * long work that makes few plugin calls — or waits for its own workers — is not taken for a hang
+ * by the idle rule. A no-op on a thread nobody watches.
+ */
+export function noteProgress(activity: string): void {
+  progressNote?.(activity);
+}
+
 /** A hang the watchdog saw: which slot, doing what, for how long. */
 export interface Hang {
   readonly slot: number;

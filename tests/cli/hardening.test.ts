@@ -344,6 +344,65 @@ describe('firmware plugin faults are findings about the firmware', () => {
     }
   });
 
+  it.each([
+    ['run', ['run', '--seed', '1']],
+    ['replay', ['replay', SEED1]],
+    ['sweep (in this thread)', ['sweep', '--seed', '1', '--from', '1000', '--to', '1001', '--workers', '1']],
+    ['sweep (worker threads)', ['sweep', '--seed', '1', '--from', '1000', '--to', '1003', '--workers', '2']],
+    ['bisect crash', ['bisect', 'crash', '--seed', '1', '--good', '1000', '--bad', '200000']],
+    ['bisect diverge', ['bisect', 'diverge', SEED1]],
+    ['bisect firmware', ['bisect', 'firmware', 'reference', '@PLUGIN', '--trace', SEED1]],
+  ])('%s: a closure the plugin scheduled that never returns is caught by the idle rule', async (_name, argv) => {
+    const sched = plugin(
+      'sched-all.mjs',
+      `export default ({ reference, classes }) => {
+  class S extends classes.SkibootModel { boot(p) { super.boot(p); p.schedule(10, 'evil', () => { for (;;) {} }); } }
+  return { ...reference, name: 'sched', makeSkiboot: () => new S() };
+};
+`,
+    );
+    const args = argv.includes('@PLUGIN') ? argv.map((a) => (a === '@PLUGIN' ? sched : a)) : [...argv, '--firmware', sched];
+    process.env['MPIPL_SIM_WATCHDOG_SECONDS'] = '0.2';
+    try {
+      const r = await cli(...args);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^firmware-fault: no progress for 2 s outside plugin calls, last: \S+ \(a closure the plugin scheduled\?\) \(watchdog\)  \(firmware .*sched-all\.mjs, invariant firmware-sane\)$/m);
+      expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      delete process.env['MPIPL_SIM_WATCHDOG_SECONDS'];
+    }
+  });
+
+  it('sweep: a worker thread stuck in a plugin closure is ended by the watchdog; the points already checked are kept', async () => {
+    // The 4th skiboot boot in a thread (the base run's, then one per checked crash cycle) hangs.
+    const third = plugin(
+      'sched-late.mjs',
+      `let boots = 0;
+export default ({ reference, classes }) => {
+  class S extends classes.SkibootModel { boot(p) { super.boot(p); if (++boots === 4) p.schedule(10, 'evil', () => { for (;;) {} }); } }
+  return { ...reference, name: 'late', makeSkiboot: () => new S() };
+};
+`,
+    );
+    process.env['MPIPL_SIM_WATCHDOG_SECONDS'] = '0.2';
+    try {
+      const r = await cli('sweep', '--seed', '1', '--from', '1000', '--to', '1007', '--workers', '2', '--firmware', third);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^firmware-fault: no progress for 2 s outside plugin calls, .*\(watchdog\)  \(firmware .*sched-late\.mjs, invariant firmware-sane\)$/m);
+      const kept = /^FAIL: stopped by the watchdog after (\d+) of 8 crash cycles; 0 of them fail$/m.exec(r.stdout);
+      expect(kept, r.stdout).not.toBeNull();
+      expect(Number(kept![1])).toBeGreaterThan(0);
+      const j = await cli('sweep', '--seed', '1', '--from', '1000', '--to', '1007', '--workers', '2', '--json', '--firmware', third);
+      expect(j.code).toBe(1);
+      const json = JSON.parse(j.stdout) as { verdict: string; cyclesChecked: number; firmwareFault: string };
+      expect(json.verdict).toBe('fail');
+      expect(json.cyclesChecked).toBeGreaterThan(0);
+      expect(json.firmwareFault).toMatch(/\(watchdog\)/);
+    } finally {
+      delete process.env['MPIPL_SIM_WATCHDOG_SECONDS'];
+    }
+  });
+
   it('an opalCall that never returns and a top-level await that never settles end as verdicts (watchdog)', async () => {
     const loop = plugin(
       'loop.mjs',

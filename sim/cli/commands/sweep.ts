@@ -7,8 +7,11 @@
  * and the rate in cycles checked per second. Each cycle is a fork of one running base machine
  * (sim/bisect/sweep.ts; a full re-run when the firmware cannot be forked);
  * with K > 1 the window is dealt out round-robin to K worker threads running the built dist.
+ * The workers are watched (sim/cli/watchdog.ts): one stuck in plugin code, or making no progress
+ * for 10× the limit, is terminated with the others, and the sweep ends with what was checked so
+ * far and a `firmware-fault: … (watchdog)` verdict.
  *
- * Exit codes: 0 no cycle fails; 1 some cycle fails; 2 usage or bad input.
+ * Exit codes: 0 no cycle fails; 1 some cycle fails (or the watchdog ended the sweep); 2 usage or bad input.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -25,6 +28,7 @@ import type { SweepShare } from '../../bisect/sweep-worker.js';
 import { scenarioFromFlags } from './run.js';
 import { progressBar } from '../progress.js';
 import { hostNowMs } from '../host-clock.js';
+import { noteProgress, WatchdogBoard, watch, watchdogLimitMs, type Hang } from '../watchdog.js';
 
 const FLAGS = {
   seed: { type: 'string' },
@@ -67,12 +71,17 @@ export const sweepCommand: Command = async (argv: string[], io: CliIo) => {
   const bar = progressBar(io, 'sweep', cycles, 'cycles');
   const startMs = hostNowMs();
   let failing: SweepPoint[];
+  let checked = cycles;
+  let hang: Hang | undefined;
   try {
     if (workers <= 1 || path === undefined) {
       let done = 0;
-      failing = sweepWindow(spec, profileFor, from, to, () => bar.update(++done));
+      failing = sweepWindow(spec, profileFor, from, to, (pt) => {
+        noteProgress(`sweep: crash cycle ${pt.cycle}`);
+        bar.update(++done);
+      });
     } else {
-      failing = await sweepWithWorkers(path, spec, from, to, workers, (n) => bar.update(n));
+      ({ failing, checked, hang } = await sweepWithWorkers(path, spec, from, to, workers, (n) => bar.update(n)));
     }
   } finally {
     bar.stop();
@@ -80,16 +89,18 @@ export const sweepCommand: Command = async (argv: string[], io: CliIo) => {
   const seconds = Math.max((hostNowMs() - startMs) / 1000, 1e-3);
   const ranges = compressRanges(failing);
   const rate = cycles / seconds;
+  const faultLine = hang === undefined ? undefined : `firmware-fault: ${hang.text}  (firmware ${spec.firmware}, invariant firmware-sane)`;
   if (boolFlag(p, 'json')) {
     io.stdout(
       `${JSON.stringify(
         {
-          verdict: ranges.length === 0 ? 'pass' : 'fail',
+          verdict: ranges.length === 0 && hang === undefined ? 'pass' : 'fail',
           seed: spec.seed,
           firmware: spec.firmware,
           from,
           to,
-          cyclesChecked: cycles,
+          cyclesChecked: checked,
+          ...(faultLine === undefined ? {} : { firmwareFault: faultLine.slice('firmware-fault: '.length) }),
           failingCycles: failing.length,
           ranges: ranges.map((r) => ({ from: r.from, to: r.to, invariants: r.failing })),
           workers,
@@ -103,29 +114,68 @@ export const sweepCommand: Command = async (argv: string[], io: CliIo) => {
   } else {
     const L = [`mpipl-sim sweep  seed=${spec.seed}  firmware=${spec.firmware}  crash cycles ${from}–${to} (${cycles})  workers=${workers}`];
     for (const r of ranges) L.push(renderRange(r));
-    L.push(`${ranges.length === 0 ? 'PASS' : 'FAIL'}: ${failing.length} of ${cycles} crash cycles fail${ranges.length === 0 ? '' : ` (${ranges.length} range(s))`}; ${rate.toFixed(1)} cycles/s`);
+    if (faultLine !== undefined) {
+      L.push(faultLine);
+      L.push(`FAIL: stopped by the watchdog after ${checked} of ${cycles} crash cycles; ${failing.length} of them fail${ranges.length === 0 ? '' : ` (${ranges.length} range(s))`}`);
+    } else L.push(`${ranges.length === 0 ? 'PASS' : 'FAIL'}: ${failing.length} of ${cycles} crash cycles fail${ranges.length === 0 ? '' : ` (${ranges.length} range(s))`}; ${rate.toFixed(1)} cycles/s`);
     io.stdout(`${L.join('\n')}\n`);
   }
-  return ranges.length === 0 ? ExitCode.pass : ExitCode.finding;
+  return ranges.length === 0 && hang === undefined ? ExitCode.pass : ExitCode.finding;
 };
 
-/** Worker w checks cycles from + w, from + w + K, …; the failing points are merged afterwards. */
-async function sweepWithWorkers(path: string, spec: ScenarioSpec, from: number, to: number, workers: number, onProgress: (done: number) => void): Promise<SweepPoint[]> {
+/**
+ * Worker w checks cycles from + w, from + w + K, …; the failing points are merged afterwards. A
+ * worker the watchdog finds stuck ends the sweep: every worker is terminated and the points
+ * already reported are kept.
+ */
+async function sweepWithWorkers(
+  path: string,
+  spec: ScenarioSpec,
+  from: number,
+  to: number,
+  workers: number,
+  onProgress: (done: number) => void,
+): Promise<{ failing: SweepPoint[]; checked: number; hang: Hang | undefined }> {
   const done = new Array<number>(workers).fill(0);
   const failing: SweepPoint[] = [];
+  const board = WatchdogBoard.create(workers);
+  const running: Worker[] = [];
+  let hang: Hang | undefined;
+  const stopWatching = watch(
+    board,
+    watchdogLimitMs(),
+    (h) => {
+      if (hang !== undefined) return;
+      hang = h;
+      for (const w of running) void w.terminate();
+    },
+    true,
+  );
+  // This thread may itself be watched (a plugin sweep runs in the sandbox): while it watches its
+  // workers it is alive, and a stuck worker is this watchdog's to report, with the points so far.
+  const alive = setInterval(() => noteProgress(`sweep: watching ${workers} workers`), 100);
+  alive.unref();
   const jobs = Array.from({ length: workers }, (_, w) => {
-    const share: SweepShare = { spec, from, to, offset: w, stride: workers, firmwareElf: appliedFirmwareElfOption() };
+    const share: SweepShare = { spec, from, to, offset: w, stride: workers, firmwareElf: appliedFirmwareElfOption(), board: board.buffer, slots: workers };
     return new Promise<void>((resolve, reject) => {
       const worker = new Worker(path, { workerData: share });
+      running.push(worker);
       worker.on('message', (m: { type: string; done: number; point?: SweepPoint | null }) => {
         done[w] = m.done;
         if (m.point) failing.push(m.point);
         onProgress(done.reduce((a, b) => a + b, 0));
       });
-      worker.on('error', reject);
-      worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sweep worker ${w} exited with ${code}`))));
+      worker.on('error', (e) => (hang === undefined ? reject(e) : resolve()));
+      // A worker the watchdog terminated exits with 1: that is the stop, not a failure.
+      worker.on('exit', (code) => (code === 0 || hang !== undefined ? resolve() : reject(new Error(`sweep worker ${w} exited with ${code}`))));
     });
   });
-  await Promise.all(jobs);
-  return failing;
+  try {
+    await Promise.all(jobs);
+  } finally {
+    stopWatching();
+    clearInterval(alive);
+    for (const w of running) void w.terminate();
+  }
+  return { failing, checked: done.reduce((a, b) => a + b, 0), hang };
 }
