@@ -9,7 +9,7 @@
  * `checkRecordedElfs` makes them exit 125 unless the ELFs are the very bytes the trace recorded.
  * Paths are only ever taken from the command line, never from a trace.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { CannotTestError, UsageError } from '../core/errors.js';
 import { registerPlugin, resolveProfile, type ProfileFactory } from '../firmware/profiles.js';
@@ -18,6 +18,7 @@ import { profileWithElfs, type FirmwareElfSet } from '../firmware-elf/profile.js
 import type { FirmwareElfParticipant } from '../firmware-elf/abi.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import { isPluginPath, loadFirmware } from './firmware-loader.js';
+import { readInputFile } from './input-file.js';
 
 const FLAG = '--firmware-elf';
 /** Commands whose runs are not read from a trace: they get `--firmware BASE+elf`. */
@@ -36,16 +37,16 @@ export function appliedFirmwareElfOption(): { readonly text: string; readonly ba
 
 /** Read one ELF file for `participant` (a UsageError line if it cannot be read or is not valid). */
 export function readFirmwareElf(participant: FirmwareElfParticipant, path: string): FirmwareElf {
-  let bytes: Uint8Array;
   try {
     const st = statSync(path);
     if (!st.isFile()) throw new UsageError(`${FLAG} ${participant}=${path}: not a file`);
     if (st.size > ELF_SIZE_MAX_BYTES) throw new UsageError(`${FLAG} ${participant}=${path}: ${st.size} bytes, more than the ${ELF_SIZE_MAX_BYTES / 2 ** 20} MiB accepted`);
-    bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${FLAG} ${participant}=${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  // Bounded while reading: a "regular file" of /proc (pagemap) states size 0 and reads without end.
+  const bytes = new Uint8Array(readInputFile(path, `${FLAG} ${participant}=${path}`, ELF_SIZE_MAX_BYTES));
   return loadFirmwareElf(participant, bytes, path);
 }
 
@@ -172,12 +173,12 @@ function manifestMutants(dir: string): ManifestEntry[] {
   const path = join(dir, 'manifest.json');
   let text: string;
   try {
-    if (statSync(path).size > MANIFEST_SIZE_MAX_BYTES) throw new UsageError(`${path}: larger than 1 MiB`);
-    text = readFileSync(path, 'utf8');
+    if (!statSync(path).isFile()) throw new UsageError(`${path}: not a file`);
   } catch (e) {
     if (e instanceof UsageError) throw e;
     return [];
   }
+  text = readInputFile(path, 'mutants', MANIFEST_SIZE_MAX_BYTES).toString('utf8');
   let doc: unknown;
   try {
     doc = JSON.parse(text);

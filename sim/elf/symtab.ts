@@ -140,8 +140,11 @@ export class SymbolTable {
   }
 }
 
-/** Parse `.symtab` (and its linked string table) of a parsed ELF; an ELF without one has an empty table. */
-export function readSymbols(image: ElfImage): SymbolTable {
+/**
+ * Parse `.symtab` (and its linked string table) of a parsed ELF; an ELF without one has an empty
+ * table. `maxSymbols` lets a caller that knows its files bound the table tighter than SYMBOLS_MAX.
+ */
+export function readSymbols(image: ElfImage, maxSymbols = SYMBOLS_MAX): SymbolTable {
   const bytes = image.bytes;
   const le = image.littleEndian;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -165,7 +168,7 @@ export function readSymbols(image: ElfImage): SymbolTable {
   if (strtab.offset + strtab.size > BigInt(bytes.length)) throw new UsageError(`.strtab at ${hex(strtab.offset)} + ${hex(strtab.size)} runs past the end of the file`);
   const count = Number(symtab.size) / SYM_SIZE_BYTES;
   if (!Number.isInteger(count)) throw new UsageError(`.symtab size ${hex(symtab.size)} is not a whole number of entries`);
-  if (count > SYMBOLS_MAX) throw new UsageError(`.symtab has ${count} entries, more than the ${SYMBOLS_MAX} accepted`);
+  if (count > maxSymbols) throw new UsageError(`.symtab has ${count} entries, more than the ${maxSymbols} accepted`);
   const strStart = Number(strtab.offset);
   const strEnd = strStart + Number(strtab.size);
   const decoder = new TextDecoder('utf-8', { fatal: false });

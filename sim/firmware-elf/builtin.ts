@@ -14,7 +14,7 @@ import type { FirmwareElfSet } from './profile.js';
 const FILES = { skiboot: join('firmware', 'bin', 'skiboot.elf'), hostboot: join('firmware', 'bin', 'hostboot.elf') } as const;
 
 /** The nearest directory above this module that holds firmware/bin/skiboot.elf, if any. */
-function firmwareRoot(): string | undefined {
+export function firmwareRoot(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     if (existsSync(join(dir, FILES.skiboot))) return dir;

@@ -42,6 +42,13 @@ export interface FirmwareElf {
   readonly loads: readonly { readonly start: number; readonly memSizeBytes: number; readonly fileOffset: number; readonly fileSizeBytes: number }[];
 }
 
+/**
+ * Bound on a firmware ELF's `.symtab`: skiboot itself has a few thousand symbols. A table near the
+ * generic bound (sim/elf/symtab.ts SYMBOLS_MAX) costs seconds and hundreds of MiB before any
+ * check could fail, so a firmware file that large is refused up front.
+ */
+export const FIRMWARE_SYMBOLS_MAX = 1 << 16;
+
 export function identityOf(elf: FirmwareElf): FirmwareElfIdentity {
   return { participant: elf.participant, sha256: elf.sha256, abi: FW_ABI_VERSION };
 }
@@ -91,7 +98,7 @@ export function loadFirmwareElf(participant: FirmwareElfParticipant, bytes: Uint
   const entries = new Map<string, EntryPoint>();
   const names = participant === 'skiboot' ? SKIBOOT_ENTRIES : HOSTBOOT_ENTRIES;
   try {
-    symbols = readSymbols(image);
+    symbols = readSymbols(image, FIRMWARE_SYMBOLS_MAX);
     for (const n of names) {
       const e = symbols.entryPoint(n);
       if (e !== undefined) entries.set(n, e);

@@ -10,7 +10,8 @@
  * the columns), so a corrupt trace prints one line on stderr and nothing on stdout, and memory
  * stays bounded whatever the trace's size.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CliIo, Command } from '../io.js';
 import { boolFlag, intFlag, parseFlags } from '../args.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
@@ -18,7 +19,8 @@ import { hex, humanBytes, parseUnsigned } from '../../core/u64.js';
 import { SPR_BY_NAME, SPR_SLOT, Slot } from '../../cpu/state.js';
 import type { SimEvent } from '../../trace/events.js';
 import { readTrace } from '../../../traces/reader.js';
-import type { InstructionRecord, JsonValue, TraceFooter, TraceHeader, TraceItem } from '../../../traces/format.js';
+import type { FirmwareElfRecord, InstructionRecord, JsonValue, TraceFooter, TraceHeader, TraceItem } from '../../../traces/format.js';
+import { firmwareRoot } from '../../firmware-elf/builtin.js';
 
 const USAGE = 'usage: mpipl-sim inspect FILE [--from CYCLE] [--to CYCLE] [--json]';
 /** Lines per stdout write: fewer syscalls, bounded buffering. */
@@ -112,9 +114,42 @@ function headerSummary(file: string, h: TraceHeader): string[] {
     `firmware   ${h.firmware.name}  hash ${h.firmware.contentHash}`,
     `config     ${jsonDetails(h.config)}`,
   ];
+  const files = committedElfFiles();
+  for (const e of h.firmwareElfs ?? []) out.push(`elf        ${e.participant.padEnd(8)}  ${elfFileOf(e, files)}  sha256 ${e.sha256}  ABI v${e.abi}`);
   for (const w of h.workloads) out.push(`workload   ${w.name}  ${humanBytes(w.bytes.length)}  digest ${w.digest}`);
   out.push(`scenario   ${JSON.stringify(h.scenario)}`);
   return out;
+}
+
+/** The manifest of the committed ELFs is small; anything larger is not ours. */
+const MANIFEST_SIZE_MAX_BYTES = 1 << 20;
+
+/**
+ * SHA-256 → file of the committed firmware ELFs (firmware/bin/manifest.json, written by
+ * scripts/build-firmware.sh): a trace header records an ELF's bytes, never its path (paths come only
+ * from the command line), so the file is named when the bytes are one of ours. Empty when the
+ * manifest is missing or unreadable: inspect still shows the identities.
+ */
+function committedElfFiles(): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  const root = firmwareRoot();
+  if (root === undefined) return out;
+  try {
+    const path = join(root, 'firmware', 'bin', 'manifest.json');
+    if (statSync(path).size > MANIFEST_SIZE_MAX_BYTES) return out;
+    const elfs = (JSON.parse(readFileSync(path, 'utf8')) as { elfs?: unknown }).elfs;
+    if (!Array.isArray(elfs)) return out;
+    for (const e of elfs as { file?: unknown; sha256?: unknown }[]) {
+      if (typeof e?.file === 'string' && typeof e.sha256 === 'string') out.set(e.sha256, `firmware/bin/${e.file}`);
+    }
+  } catch {
+    // No manifest (a stripped install): identities only.
+  }
+  return out;
+}
+
+function elfFileOf(e: FirmwareElfRecord, files: ReadonlyMap<string, string>): string {
+  return files.get(e.sha256) ?? '(path not recorded: not a committed ELF)';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,6 +220,7 @@ function insnDetails(r: InstructionRecord): string {
 
 function jsonDocument(file: string, survey: Survey, inRange: (cycle: number) => boolean): unknown {
   const { header: h, footer } = survey;
+  const committedFiles = committedElfFiles();
   const events: unknown[] = [];
   const instructions: unknown[] = [];
   for (const item of readTrace(file)) {
@@ -213,6 +249,7 @@ function jsonDocument(file: string, survey: Survey, inRange: (cycle: number) => 
       config: h.config,
       scenario: h.scenario,
       workloads: h.workloads.map((w) => ({ name: w.name, digest: w.digest, sizeBytes: w.bytes.length })),
+      ...(h.firmwareElfs === undefined ? {} : { firmwareElfs: h.firmwareElfs.map((e) => ({ ...e, file: committedFiles.get(e.sha256) ?? null })) }),
     },
     events,
     ...(h.traceLevel === 'full' ? { instructions } : {}),

@@ -114,14 +114,22 @@ export function runText(r: RunResult, verbose = false): string {
     const w = Math.max(...inv.map((x) => x.id.length), 0);
     for (const x of inv) lines.push(`  ${x.ok ? 'ok  ' : 'FAIL'} ${x.id.padEnd(w)}  ${x.detail}`);
   });
-  // Verdicts about no crash round (a fault before the first crash) would otherwise go unprinted.
-  const orphans = r.invariants.filter((x) => x.round >= r.crashes.length && !x.ok);
-  for (const x of orphans) lines.push(`  FAIL ${x.id}  ${x.detail}`);
+  // Verdicts about no crash round — the firmware failed (a plugin fault, a machine-code firmware's
+  // fw-fault checkstop) before the first crash — are that scenario's verdict: printed as a round of
+  // their own, named in the verdict line.
+  const early = r.invariants.filter((x) => x.round >= r.crashes.length && !x.ok);
+  const earlyWhen = r.crashes.length === 0 ? 'before the first crash' : `after crash ${r.crashes.length - 1}`;
+  if (early.length > 0) {
+    lines.push(`${earlyWhen} (cycle ${early[0]!.cycle}):`);
+    const w = Math.max(...early.map((x) => x.id.length));
+    for (const x of early) lines.push(`  FAIL ${x.id.padEnd(w)}  ${x.detail}`);
+  }
   if (r.fault !== undefined) lines.push(`firmware-fault: ${describeFault(r.fault)}  (firmware ${r.fault.firmware})`);
   else if (r.note !== undefined) lines.push(`note: ${r.note}`);
   if (r.fault?.stack !== undefined && verbose) lines.push(r.fault.stack);
   const verdict = { pass: 'PASS', fail: 'FAIL', 'not-judged': 'NOT JUDGED (no crash took a dump: only the reboots were judged)' }[verdictOf(r)];
-  lines.push(`verdict: ${verdict}  (${r.invariants.filter((x) => x.ok).length}/${r.invariants.length} checks, final cycle ${r.finalCycle})`);
+  const earlyIds = [...new Set(early.map((x) => x.id))].join(', ');
+  lines.push(`verdict: ${verdict}  (${early.length > 0 ? `${earlyIds} ${earlyWhen}; ` : ''}${r.invariants.filter((x) => x.ok).length}/${r.invariants.length} checks, final cycle ${r.finalCycle})`);
   return `${lines.join('\n')}\n`;
 }
 
