@@ -160,6 +160,8 @@ export interface ElfMutant {
 }
 
 const MANIFEST_SIZE_MAX_BYTES = 1 << 20;
+/** Bound on a manifest's mutants: the build makes 14; each one is an ELF in memory and a scored run. */
+const MANIFEST_MUTANTS_MAX = 256;
 
 interface ManifestEntry {
   readonly file: string;
@@ -197,6 +199,7 @@ function manifestMutants(dir: string): ManifestEntry[] {
     // Files of the build beside the manifest, never elsewhere.
     if (isAbsolute(file) || file.split(/[\\/]/).includes('..')) throw new UsageError(`${path}: mutant ${mutant} file "${file.slice(0, 80)}" is not inside ${dir}`);
     out.push({ file, participant, mutant, define: typeof define === 'string' ? define : undefined });
+    if (out.length > MANIFEST_MUTANTS_MAX) throw new UsageError(`${path}: more than ${MANIFEST_MUTANTS_MAX} mutant entries`);
   }
   return out;
 }

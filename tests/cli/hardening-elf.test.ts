@@ -300,3 +300,34 @@ describe('--firmware-elf files that are odd but valid are accepted quickly', () 
     expect(r.stdout).toMatch(/FAIL firmware-sane {2}skiboot firmware fault \(attn\)/);
   });
 });
+
+describe('mutants --firmware-elf with a hostile manifest.json beside the ELF: one line, exit 2', () => {
+  let n = 0;
+  /** A directory holding a valid skiboot ELF and `manifest` (text, or a directory when undefined). */
+  const beside = (manifest: string | undefined, extra: Record<string, Uint8Array> = {}): string => {
+    const d = join(dir, `mutants-${n++}`);
+    mkdirSync(d);
+    writeFileSync(join(d, 'skiboot.elf'), validElf());
+    if (manifest === undefined) mkdirSync(join(d, 'manifest.json'));
+    else writeFileSync(join(d, 'manifest.json'), manifest);
+    for (const [name, bytes] of Object.entries(extra)) writeFileSync(join(d, name), bytes);
+    return join(d, 'skiboot.elf');
+  };
+  const entry = (mutant: string, f = 'skiboot.elf'): { mutant: string; file: string; participant: string } => ({ mutant, file: f, participant: 'skiboot' });
+  it.each([
+    ['not JSON', () => beside('{'), /manifest\.json: not valid JSON$/],
+    ['no "elfs" list', () => beside('{"elfs": 5}'), /manifest\.json: no "elfs" list$/],
+    ['a file outside the directory', () => beside(JSON.stringify({ elfs: [entry('x', '../../etc/passwd')] })), /mutant x file "\.\.\/\.\.\/etc\/passwd" is not inside /],
+    ['an absolute file', () => beside(JSON.stringify({ elfs: [entry('x', '/etc/passwd')] })), /mutant x file "\/etc\/passwd" is not inside /],
+    ['a mutant without a plain name', () => beside(JSON.stringify({ elfs: [entry('a b/c')] })), /needs a file, a participant and a plain name$/],
+    ['a mutant ELF that is truncated', () => beside(JSON.stringify({ elfs: [entry('short', 'short.elf')] }), { 'short.elf': validElf().subarray(0, 30) }), /short\.elf: truncated ELF file: 30 bytes/],
+    ['a manifest that is a directory', () => beside(undefined), /manifest\.json: not a file$/],
+    // 3000 entries naming one ELF loaded 3000 copies (490 MiB) and ran for minutes before.
+    ['3000 mutant entries', () => beside(JSON.stringify({ elfs: Array.from({ length: 3000 }, (_, i) => entry(`m${i}`)) })), /manifest\.json: more than 256 mutant entries$/],
+  ])('%s', async (_name, make, message) => {
+    const r = await cli('mutants', '--runs', '1', '--firmware-elf', `skiboot=${make()}`);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr.trimEnd()).toMatch(message);
+    oneLine(r.stderr);
+  });
+});
