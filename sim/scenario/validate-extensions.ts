@@ -4,7 +4,7 @@
  * A config file, a trace header and a generated scenario all go through these functions, so a bad
  * value is the same one-line UsageError naming the field wherever it comes from.
  */
-import { UsageError } from '../core/errors.js';
+import { fail, intAt, isObject, knownKeys } from './validate-fields.js';
 import type { MachineConfig } from '../machine/config.js';
 import { Topology } from '../machine/topology.js';
 import { SkibootMap } from '../participants/layout.js';
@@ -18,36 +18,32 @@ export const RESERVED_RANGES_MAX = 8;
 export const RESERVED_RANGE_SIZE_MAX_BYTES = 64 * 2 ** 20;
 const PAGE = 0x1000;
 
-function fail(field: string, why: string): never {
-  throw new UsageError(`scenario ${field}: ${why}`);
+/** How far a crash point may be placed (validate.ts passes the scenario's own limits). */
+export interface CrashPointLimits {
+  readonly atCycleMax: number;
+  readonly afterBootCyclesMax: number;
+  readonly trapAfterIterationsMax: number;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** The bounds a scenario built in code (generated, shrunk, swept) is held to by startScenario. */
+const LOOSE_CRASH_LIMITS: CrashPointLimits = { atCycleMax: 2 ** 50, afterBootCyclesMax: 2 ** 50, trapAfterIterationsMax: 1_000_000 };
 
-function checkKeys(o: Record<string, unknown>, field: string, known: readonly string[]): void {
-  for (const k of Object.keys(o)) if (!known.includes(k)) fail(field, `unknown key "${k}" (known: ${known.join(', ')})`);
-}
-
-function intIn(v: unknown, field: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < lo || v > hi) fail(field, `expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
-  return v;
-}
-
-/** One crash point: exactly one way to place it, a PIR the machine has, and consistent extras. */
-export function validateCrashPoint(c: unknown, field: string, config: MachineConfig): CrashPoint {
+/**
+ * One crash point: known keys, a PIR the machine has, exactly one way to place it within
+ * `limits`, and consistent extras. The one check of a crash point, whatever it came from.
+ */
+export function validateCrashPoint(c: unknown, field: string, config: MachineConfig, limits: CrashPointLimits = LOOSE_CRASH_LIMITS): CrashPoint {
   if (!isObject(c)) fail(field, 'expected an object');
-  checkKeys(c, field, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'pir', 'beforeRelease', 'source', 'alsoPanic']);
+  knownKeys(c, field, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'pir', 'beforeRelease', 'source', 'alsoPanic']);
   const topo = new Topology(config);
-  const pir = intIn(c['pir'], `${field}.pir`, 0, 0xffff);
-  if (!topo.hasPir(pir)) fail(`${field}.pir`, `PIR 0x${pir.toString(16)} does not exist on this machine`);
-  const ways = ['atCycle', 'afterBootCycles', 'trapAfterIterations'].filter((k) => c[k] !== undefined);
-  if (ways.length !== 1) fail(field, 'give exactly one of atCycle, afterBootCycles, trapAfterIterations');
-  if (c['atCycle'] !== undefined) intIn(c['atCycle'], `${field}.atCycle`, 0, 2 ** 50);
-  if (c['afterBootCycles'] !== undefined) intIn(c['afterBootCycles'], `${field}.afterBootCycles`, 0, 2 ** 50);
+  const pir = intAt(c['pir'], `${field}.pir`, 0, 0xffff);
+  if (!topo.hasPir(pir)) fail(`${field}.pir`, `PIR 0x${pir.toString(16)} does not exist (PIRs: ${topo.threads.map((t) => `0x${t.pir.toString(16)}`).join(' ')})`);
+  const ways = (['atCycle', 'afterBootCycles', 'trapAfterIterations'] as const).filter((k) => c[k] !== undefined);
+  if (ways.length !== 1) fail(field, `needs exactly one of atCycle, afterBootCycles, trapAfterIterations (has ${ways.length === 0 ? 'none' : ways.join(', ')})`);
+  if (c['atCycle'] !== undefined) intAt(c['atCycle'], `${field}.atCycle`, 0, limits.atCycleMax);
+  if (c['afterBootCycles'] !== undefined) intAt(c['afterBootCycles'], `${field}.afterBootCycles`, 0, limits.afterBootCyclesMax);
   if (c['trapAfterIterations'] !== undefined) {
-    intIn(c['trapAfterIterations'], `${field}.trapAfterIterations`, 1, 1_000_000);
+    intAt(c['trapAfterIterations'], `${field}.trapAfterIterations`, 1, limits.trapAfterIterationsMax);
     if (config.workload !== 'machine-code') fail(`${field}.trapAfterIterations`, 'needs the machine-code workload');
   }
   if (c['beforeRelease'] !== undefined && typeof c['beforeRelease'] !== 'boolean') fail(`${field}.beforeRelease`, 'expected a boolean');
@@ -61,10 +57,10 @@ export function validateCrashPoint(c: unknown, field: string, config: MachineCon
     also.forEach((a, i) => {
       const f = `${field}.alsoPanic[${i}]`;
       if (!isObject(a)) fail(f, 'expected {pir, afterCycles}');
-      checkKeys(a, f, ['pir', 'afterCycles']);
-      const p = intIn(a['pir'], `${f}.pir`, 0, 0xffff);
+      knownKeys(a, f, ['pir', 'afterCycles']);
+      const p = intAt(a['pir'], `${f}.pir`, 0, 0xffff);
       if (!topo.hasPir(p)) fail(`${f}.pir`, `PIR 0x${p.toString(16)} does not exist on this machine`);
-      intIn(a['afterCycles'], `${f}.afterCycles`, 0, ALSO_PANIC_AFTER_CYCLES_MAX);
+      intAt(a['afterCycles'], `${f}.afterCycles`, 0, ALSO_PANIC_AFTER_CYCLES_MAX);
     });
   }
   return c as unknown as CrashPoint;
@@ -77,9 +73,9 @@ export function validateReservedRanges(v: unknown, field: string, ramSizeBytes: 
   return v.map((r, i) => {
     const f = `${field}[${i}]`;
     if (!isObject(r)) fail(f, 'expected {startBytes, sizeBytes}');
-    checkKeys(r, f, ['startBytes', 'sizeBytes']);
-    const start = intIn(r['startBytes'], `${f}.startBytes`, 0, ramSizeBytes);
-    const size = intIn(r['sizeBytes'], `${f}.sizeBytes`, PAGE, RESERVED_RANGE_SIZE_MAX_BYTES);
+    knownKeys(r, f, ['startBytes', 'sizeBytes']);
+    const start = intAt(r['startBytes'], `${f}.startBytes`, 0, ramSizeBytes);
+    const size = intAt(r['sizeBytes'], `${f}.sizeBytes`, PAGE, RESERVED_RANGE_SIZE_MAX_BYTES);
     if (start % PAGE !== 0 || size % PAGE !== 0) fail(f, 'start and size must be whole 4 KiB pages');
     if (start + size > ramSizeBytes) fail(f, 'must lie inside RAM');
     // The kernel lives in the first 256 MiB (image, data, workload arenas); skiboot at SKIBOOT_BASE.
@@ -94,8 +90,8 @@ export function validateReservedRanges(v: unknown, field: string, ramSizeBytes: 
  * patterns and reserved ranges. Returns the spec unchanged when valid.
  */
 export function validateScenarioExtensions(spec: ScenarioSpec): ScenarioSpec {
-  spec.crashes.forEach((c, k) => validateCrashPoint(c, `crashes[${k}]`, spec.config));
-  if (spec.patterns !== undefined && typeof spec.patterns !== 'boolean') fail('patterns', 'expected a boolean');
-  if (spec.reservedRanges !== undefined) validateReservedRanges(spec.reservedRanges, 'reservedRanges', spec.config.ramSizeBytes);
+  spec.crashes.forEach((c, k) => validateCrashPoint(c, `scenario.crashes[${k}]`, spec.config));
+  if (spec.patterns !== undefined && typeof spec.patterns !== 'boolean') fail('scenario.patterns', 'expected a boolean');
+  if (spec.reservedRanges !== undefined) validateReservedRanges(spec.reservedRanges, 'scenario.reservedRanges', spec.config.ramSizeBytes);
   return spec;
 }

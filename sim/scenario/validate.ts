@@ -11,9 +11,9 @@
 import { UsageError } from '../core/errors.js';
 import { parseSeed } from '../core/prng.js';
 import { configFromObject, type MachineConfig } from '../machine/config.js';
-import { Topology } from '../machine/topology.js';
 import { resolveLinuxOptions, type LinuxOptions } from '../participants/linux/options.js';
 import { validateCrashPoint, validateReservedRanges, validateScenarioExtensions } from './validate-extensions.js';
+import { fail, intAt, isObject, knownKeys } from './validate-fields.js';
 import { WORKLOAD_NAMES, type CrashPoint, type Faults, type OpalOp, type ScenarioSpec, type TableWrite } from './scenario.js';
 
 export const SCENARIO_LIMITS = {
@@ -37,23 +37,6 @@ const SMT_MODES = [1, 2, 4] as const;
 /** Config-file keys: the machine's plus the scenario's `linux` and `faults` objects. */
 const MACHINE_KEYS = ['chips', 'coresPerChip', 'threadsPerCore', 'ramSize', 'kernelEndian', 'workload'] as const;
 export const CONFIG_FILE_KEYS = [...MACHINE_KEYS, 'linux', 'faults'] as const;
-
-function fail(path: string, message: string): never {
-  throw new UsageError(`${path}: ${message}`);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function intAt(v: unknown, path: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < lo || v > hi) fail(path, `expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v) ?? String(v)}`);
-  return v;
-}
-
-function knownKeys(o: Record<string, unknown>, path: string, known: readonly string[]): void {
-  for (const k of Object.keys(o)) if (!known.includes(k)) fail(path, `unknown key "${k}" (known: ${known.join(', ')})`);
-}
 
 /** A machine config in config-file form (`ramSize` as "4GiB" or 0x…), with the SMT modes POWER9 has. */
 export function validateMachineConfig(obj: unknown, path: string): MachineConfig {
@@ -104,19 +87,11 @@ function validateLinux(v: unknown, path: string): Record<string, unknown> {
   return v;
 }
 
-function validateCrash(v: unknown, path: string, config: MachineConfig, topo: Topology, maxCycles: number): CrashPoint {
-  if (!isObject(v)) fail(path, 'expected an object');
-  knownKeys(v, path, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'pir', 'beforeRelease', 'source', 'alsoPanic']);
-  const pir = intAt(v['pir'], `${path}.pir`, 0, 0xffff);
-  if (!topo.hasPir(pir)) fail(`${path}.pir`, `PIR 0x${pir.toString(16)} does not exist (PIRs: ${topo.threads.map((t) => `0x${t.pir.toString(16)}`).join(' ')})`);
-  const when = (['atCycle', 'afterBootCycles', 'trapAfterIterations'] as const).filter((k) => v[k] !== undefined);
-  if (when.length !== 1) fail(path, `needs exactly one of atCycle, afterBootCycles, trapAfterIterations (has ${when.length === 0 ? 'none' : when.join(', ')})`);
-  const k = when[0]!;
-  const hi = k === 'atCycle' ? maxCycles - 1 : k === 'afterBootCycles' ? SCENARIO_LIMITS.afterBootCyclesMax : SCENARIO_LIMITS.trapAfterIterationsMax;
-  const n = intAt(v[k], `${path}.${k}`, k === 'trapAfterIterations' ? 1 : 0, hi);
-  // The issue-11 extras (crash source, simultaneous panics, before release): validate-extensions.ts.
-  const extras = validateCrashPoint(v, path, config);
-  return { [k]: n, pir, ...(extras.beforeRelease === undefined ? {} : { beforeRelease: extras.beforeRelease }), ...(extras.source === undefined ? {} : { source: extras.source }), ...(extras.alsoPanic === undefined ? {} : { alsoPanic: extras.alsoPanic }) } as CrashPoint;
+function validateCrash(v: unknown, path: string, config: MachineConfig, maxCycles: number): CrashPoint {
+  const c = validateCrashPoint(v, path, config, { atCycleMax: maxCycles - 1, afterBootCyclesMax: SCENARIO_LIMITS.afterBootCyclesMax, trapAfterIterationsMax: SCENARIO_LIMITS.trapAfterIterationsMax });
+  // Only the fields a crash point has, in one order (a trace header re-encodes the same bytes).
+  const k = (['atCycle', 'afterBootCycles', 'trapAfterIterations'] as const).find((key) => c[key] !== undefined)!;
+  return { [k]: c[k], pir: c.pir, ...(c.beforeRelease === undefined ? {} : { beforeRelease: c.beforeRelease }), ...(c.source === undefined ? {} : { source: c.source }), ...(c.alsoPanic === undefined ? {} : { alsoPanic: c.alsoPanic }) } as CrashPoint;
 }
 
 const U64_HEX = /^0x[0-9a-fA-F]{1,16}$/;
@@ -174,8 +149,7 @@ export function validateScenario(obj: unknown, config: MachineConfig, path: stri
   const releaseAfterCycles = intAt(obj['releaseAfterCycles'], `${path}.releaseAfterCycles`, 0, SCENARIO_LIMITS.releaseAfterCyclesMax);
   const crashes = obj['crashes'];
   if (!Array.isArray(crashes) || crashes.length > SCENARIO_LIMITS.crashesMax) fail(`${path}.crashes`, `expected a list of at most ${SCENARIO_LIMITS.crashesMax} crash points`);
-  const topo = new Topology(config);
-  const crashPoints = crashes.map((c, i) => validateCrash(c, `${path}.crashes[${i}]`, config, topo, maxCycles));
+  const crashPoints = crashes.map((c, i) => validateCrash(c, `${path}.crashes[${i}]`, config, maxCycles));
   // Boot k runs after crash k-1: harness actions may target any boot the crashes lead to.
   const boots = crashPoints.length + 1;
   const list = <T>(key: string, max: number, each: (v: unknown, p: string) => T): T[] => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveScenario, type ScenarioSpec } from '../../sim/scenario/scenario.js';
 import { validateScenarioExtensions } from '../../sim/scenario/validate-extensions.js';
+import { validateScenario } from '../../sim/scenario/validate.js';
 import { patternPages } from '../../sim/scenario/patterns.js';
 import { DEFAULT_CONFIG } from '../../sim/machine/config.js';
 import { UsageError } from '../../sim/core/errors.js';
@@ -121,5 +122,25 @@ describe('plugin paths', () => {
     expect((await cli('run', '--seed', '1', '--firmware', plugin, '--record', trace)).code).toBe(0);
     const sh = await cli('shrink', trace, '--firmware', plugin, '-o', join(dir, 's.mpt'));
     expect(sh.stderr).not.toMatch(/does not have|unknown firmware/);
+  });
+});
+
+describe('one validation of a crash point (sim/scenario/validate-fields.ts)', () => {
+  it('a trace header or config and a scenario built in code get the same words for the same problem', () => {
+    const message = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        return (e as Error).message;
+      }
+      throw new Error('expected a UsageError');
+    };
+    for (const crash of [{ afterBootCycles: 1, pir: 0x99 }, { afterBootCycles: 1, atCycle: 5, pir: 0 }, { afterBootCycles: 1, pir: 0, when: 3 }]) {
+      const spec = { ...base, crashes: [crash] } as unknown as ScenarioSpec;
+      const built = message(() => validateScenarioExtensions(spec));
+      expect(built).toMatch(/^scenario\.crashes\[0\]/);
+      expect(message(() => validateScenario(JSON.parse(JSON.stringify(spec)), base.config, 'header.scenario'))).toBe(`header.${built}`);
+    }
   });
 });
