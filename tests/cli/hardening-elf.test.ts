@@ -13,6 +13,7 @@ import { cli } from '../helpers/cli.js';
 import { ATTN, buildFwElf } from '../firmware-elf/fw-elf.js';
 import { blr, loadImm64 } from '../helpers/ppc-asm.js';
 import { FW_OPAL_NOT_HANDLED } from '../../sim/firmware-elf/abi.js';
+import { SkibootMap } from '../../sim/participants/layout.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mpipl-harden-elf-'));
 const file = (name: string, bytes: Uint8Array | string): string => {
@@ -163,6 +164,12 @@ const HOSTILE: [string, () => Uint8Array | string, RegExp][] = [
     'overlapping segments',
     () => buildFwElf({ textBase: TEXT, functions: [{ name: 'mpipl_fw_opal_call', words: [ATTN] }], data: [{ vaddr: TEXT, bytes: new Uint8Array(16) }] }).bytes,
     /segments at 0x30100000 and 0x30100000 overlap/,
+  ],
+  ['a segment over the MDST', () => patched(validElf(), (dv) => dv.setBigUint64(ph(0, 16), BigInt(SkibootMap.SKIBOOT_BASE + SkibootMap.MDST_TABLE_OFF))), /overlaps MDST/],
+  [
+    'an ELFv1 descriptor outside the loaded bytes',
+    () => patched(buildFwElf({ abi: 1, textBase: TEXT, functions: [{ name: 'mpipl_fw_opal_call', words: [ATTN] }] }).bytes, (dv) => dv.setBigUint64(Number(dv.getBigUint64(sh(dv, 1, 24))) + 24 + 8, TEXT + 0x10_0000n)),
+    /ELFv1 function descriptor of mpipl_fw_opal_call at 0x30200000 is not inside a loaded segment/,
   ],
   ['stripped (no .symtab)', () => buildFwElf({ textBase: TEXT, functions: [{ name: 'mpipl_fw_opal_call', words: [ATTN] }], stripped: true }).bytes, /no entry point: .*is it stripped\?/],
   ['.symtab sh_link out of range', () => patched(validElf(), (dv) => dv.setUint32(sh(dv, 1, 40), 999)), /\.symtab links to section 999, but there are 4/],
