@@ -7,8 +7,8 @@
  * and the rate in cycles checked per second. Each cycle is a fork of one running base machine
  * (sim/bisect/sweep.ts; a full re-run when the firmware cannot be forked);
  * with K > 1 the window is dealt out round-robin to K worker threads running the built dist.
- * The workers are watched (sim/cli/watchdog.ts): one stuck in plugin code, or making no progress
- * for 10× the limit, is terminated with the others, and the sweep ends with what was checked so
+ * The workers are watched (sim/cli/watchdog.ts): one stuck in plugin code, or — with a plugin —
+ * making no progress for 10× the limit, is terminated with the others, and the sweep ends with what was checked so
  * far and a `firmware-fault: … (watchdog)` verdict.
  *
  * Exit codes: 0 no cycle fails; 1 some cycle fails (or the watchdog ended the sweep); 2 usage or bad input.
@@ -20,7 +20,7 @@ import { Worker } from 'node:worker_threads';
 import type { CliIo, Command } from '../io.js';
 import { boolFlag, intFlag, parseFlags } from '../args.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { loadFirmware } from '../firmware-loader.js';
+import { isPluginPath, loadFirmware } from '../firmware-loader.js';
 import { appliedFirmwareElfOption } from '../firmware-elf-option.js';
 import type { ScenarioSpec } from '../../scenario/scenario.js';
 import { compressRanges, renderRange, sweepWindow, type SweepPoint } from '../../bisect/sweep.js';
@@ -141,6 +141,10 @@ async function sweepWithWorkers(
   const board = WatchdogBoard.create(workers);
   const running: Worker[] = [];
   let hang: Hang | undefined;
+  // The idle rule is for closures a plugin queued; built-in firmware always progresses, and a
+  // base run to a late window may rightly take minutes before its first point.
+  const elf = appliedFirmwareElfOption();
+  const plugin = isPluginPath(spec.firmware) || (elf !== undefined && isPluginPath(elf.base));
   const stopWatching = watch(
     board,
     watchdogLimitMs(),
@@ -149,7 +153,7 @@ async function sweepWithWorkers(
       hang = h;
       for (const w of running) void w.terminate();
     },
-    true,
+    plugin,
   );
   // This thread may itself be watched (a plugin sweep runs in the sandbox): while it watches its
   // workers it is alive, and a stuck worker is this watchdog's to report, with the points so far.
