@@ -20,7 +20,7 @@ import fc from 'fast-check';
 import type { MachineConfig } from '../machine/config.js';
 import { Topology } from '../machine/topology.js';
 import { WORKLOAD_NAMES, scratchArea, type CrashPoint, type OpalOp, type ScenarioSpec, type TableWrite } from './../scenario/scenario.js';
-import { SkibootMap } from '../participants/layout.js';
+import { MDST_MAX_ENTRIES, SkibootMap } from '../participants/layout.js';
 import { HIGH_ARENA_OFFSET_FROM_TOP } from '../scenario/run.js';
 import { referenceDumpArea, type Span } from '../scenario/patterns.js';
 import type { PlatformReservedRange } from '../scenario/scenario.js';
@@ -139,6 +139,28 @@ function opArb(ram: number, boots: number, metadataAddr: number | undefined): fc
     { weight: 2, arbitrary: tag },
     { weight: 1, arbitrary: kernelTag },
   );
+}
+
+/** ADD_RANGEs of a table-filling batch: more than MDST and MDDT hold with OPAL's own pair and the kernel's. */
+export const FILL_BATCH_ADDS = MDST_MAX_ENTRIES + 2;
+
+/**
+ * A driver that registers page-sized ranges until the tables are full and then once or twice more
+ * (spec 6.1: OPAL_RESOURCE, nothing written): before, while or after the kernel registers. The
+ * sources lie in boot memory above the workload arenas, the destinations in the scratch area.
+ */
+function fillTableOpsArb(ram: number, boots: number): fc.Arbitrary<OpalOp[]> {
+  const s = scratchArea(ram);
+  return fc
+    .record({ boot: fc.integer({ min: 0, max: boots - 1 }), start: fc.constantFrom(0, 2_000, KERNEL_REGISTERED_AFTER_CYCLES, KERNEL_REGISTERED_AFTER_CYCLES) })
+    .map(({ boot, start }) =>
+      Array.from({ length: FILL_BATCH_ADDS }, (_, i): OpalOp => ({
+        boot,
+        afterBootCycles: start + i,
+        call: 'ADD_RANGE',
+        args: [hex(0x0c00_0000 + i * PAGE), hex(s.start + 0x0400_0000 + i * PAGE), hex(PAGE)],
+      })),
+    );
 }
 
 function tableWriteArb(ram: number, boots: number): fc.Arbitrary<TableWrite> {
@@ -322,7 +344,9 @@ export function scenarioArb(o: GeneratorOptions): fc.Arbitrary<ScenarioSpec> {
           { weight: 1, arbitrary: fc.constant({ dropStash: true }) },
           { weight: 1, arbitrary: fc.constantFrom(0x100, 0x1000).map((allocSizeBytes) => ({ allocSizeBytes })) },
         ),
-        ops: fc.array(opArb(config.ramSizeBytes, crashes.length, metadataAddr), { maxLength: 12 }),
+        ops: fc
+          .tuple(fc.array(opArb(config.ramSizeBytes, crashes.length, metadataAddr), { maxLength: 12 }), fc.oneof({ weight: 7, arbitrary: fc.constant<OpalOp[]>([]) }, { weight: 1, arbitrary: fillTableOpsArb(config.ramSizeBytes, crashes.length) }))
+          .map(([random, fill]) => [...random, ...fill]),
         tableWrites: tableWritesArb(config.ramSizeBytes, crashes.length),
         releaseAfterCycles: fc.constant(1_000),
         maxCycles: fc.constant(100_000_000),

@@ -32,6 +32,7 @@ import { oracleClassMutants } from './mutants/oracle-classes.js';
 export { memWithCopy, mutantProfile, platformWith, rewriteRecords, skibootOptionsOf, type Mutant, type MutantParticipant, type RegRecord } from './mutant-kit.js';
 import { memWithCopy, mutantProfile, platformWith, rewriteRecords, skibootOptionsOf, type Mutant } from './mutant-kit.js';
 import { GENERATOR_CLASS_MUTANTS } from './mutants/generator-classes.js';
+import { lateClassMutants } from './mutants/late-classes.js';
 
 // ====================================================================== hostboot
 
@@ -306,6 +307,9 @@ function linux(name: string, description: string, bug: LinuxBug): Mutant {
 /** Issue 11, the oracle's blind spots (sim/firmware/mutants/oracle-classes.ts). */
 export const ORACLE_CLASS_MUTANTS: readonly Mutant[] = oracleClassMutants(mutantProfile);
 
+/** Issue 11, the classes left after the first two catalogues (sim/firmware/mutants/late-classes.ts). */
+export const LATE_CLASS_MUTANTS: readonly Mutant[] = lateClassMutants(mutantProfile);
+
 export const MUTANTS: readonly Mutant[] = [
   sbe('sbe-stash-primary-only', 'only the primary chip’s SBE keeps the STASH_MPIPL_CONFIG base; a secondary SBE takes S0 first and hands hostboot no base', SbeStashPrimaryOnly),
   sbe('sbe-s0-without-clock-stop', 'the SBE acknowledges S0 in the host doorbell but never stops the clocks, so skiboot times out into a normal reboot', SbeS0WithoutClockStop),
@@ -348,4 +352,5 @@ export const MUTANTS: readonly Mutant[] = [
   }),
   ...ORACLE_CLASS_MUTANTS,
   ...GENERATOR_CLASS_MUTANTS,
+  ...LATE_CLASS_MUTANTS,
 ];

@@ -14,11 +14,11 @@ import type { Faults } from '../scenario/scenario.js';
 import type { Participant } from '../trace/events.js';
 import { hex } from '../core/u64.js';
 import { DT_DUMP_NODE, FW_LOAD_AREA, HRMOR_BIT, SkibootMap, SpirahNtuple, CORE_STATE_INACTIVE } from '../participants/layout.js';
-import { MpiplTag, OpalToken } from '../participants/opal-api.js';
+import { MpiplTag, OpalToken, rcName } from '../participants/opal-api.js';
 import { expectedPairs, whyInvalid, type Expectation, type Span } from './rules.js';
 import { mdrtExactProblem, mdrtUntouchedProblem } from './mdrt-exact.js';
 import { cpuFormatProblem, cpuPresenceProblem } from './cpu-format.js';
-import { captureBefore, opalCallProblem, type CallBefore } from './opal-calls.js';
+import { callWritableSpans, captureBefore, describeCall, opalCallProblem, type CallBefore } from './opal-calls.js';
 import { actCnt, readTable, MDRT_BASE, parseCpuData, physical, readFadumpStruct, readMdrt, readMetadata, readProcDump, read16, read32, read64, tryRead, type MdrtRecord, type ParsedThread } from './readers.js';
 import { EM_PPC64, ET_CORE, NT_PRSTATUS, parseCore, parseNotes, prstatusRegs, PRSTATUS_PID_OFFSET, PT_LOAD, PT_NOTE } from './elf-read.js';
 import type { InvariantId, InvariantResult } from './invariants.js';
@@ -92,7 +92,10 @@ export class Oracle implements MachineHooks {
   readonly rounds: Round[] = [];
   readonly results: InvariantResult[] = [];
   private current: Round | undefined;
-  /** Memory when the call in progress entered OPAL (copy-on-write), and whether the dump node was there. */
+  /**
+   * Memory when the call in progress entered OPAL: the judged blocks as bytes (the rest of RAM is
+   * watched by the memory itself, PhysicalMemory.beginWatch), and whether the dump node was there.
+   */
   private callBefore: { blocks: CallBefore; dumpPublished: boolean } | undefined;
   private calls: CallLedger = { judged: 0, problem: undefined };
   /** Memory when a normal IPL began (copy-on-write): judged once skiboot is up. */
@@ -169,17 +172,25 @@ export class Oracle implements MachineHooks {
 
   beforeOpalCall(): void {
     this.callBefore = { blocks: captureBefore(this.m.mem), dumpPublished: this.m.dt.hasNode(DT_DUMP_NODE) };
+    this.m.mem.beginWatch();
   }
 
   afterOpalCall(_who: Participant, _callerPir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void {
     const before = this.callBefore;
     this.callBefore = undefined;
+    // The pages the call wrote, each with its bytes before the call.
+    const written = before === undefined ? [] : this.m.mem.endWatch();
     if (before === undefined || this.calls.problem !== undefined) return;
     this.calls.judged++;
     const facts = { ramSizeBytes: this.m.config.ramSizeBytes, cpuMaxPir: this.m.topology.cpuMaxPir };
     let problem: string | undefined;
     try {
-      problem = opalCallProblem(before.blocks, this.m.mem, { token, args, rc, returned, dumpPublished: before.dumpPublished }, facts);
+      const call = { token, args, rc, returned, dumpPublished: before.dumpPublished };
+      problem = opalCallProblem(before.blocks, this.m.mem, call, facts);
+      if (problem === undefined) {
+        const stray = firstUndeclaredWriteIn(written, this.m.mem, callWritableSpans(call, facts));
+        if (stray !== undefined) problem = `${describeCall(call)} returned ${returned ? rcName(rc) : '(no return)'} and wrote outside its tables, the metadata area and skiboot's reservations: ${stray}`;
+      }
     } catch (e) {
       problem = `oracle error while judging an OPAL call (${e instanceof Error ? e.message : String(e)})`;
     }
@@ -717,6 +728,27 @@ function compareParsed(t: ParsedThread, s: ThreadSnapshot): string | undefined {
  * The first byte that differs between `now` and `before` outside every span of `declared`, as a
  * sentence, or undefined. Page identity makes untouched memory free to compare.
  */
+/** firstUndeclaredWrite over the pages a watch saw written, each with its bytes before. */
+export function firstUndeclaredWriteIn(pages: readonly { pageIndex: number; before: Uint8Array }[], now: PhysicalMemory, declared: readonly Span[]): string | undefined {
+  for (const { pageIndex, before } of pages) {
+    const pageStart = pageIndex * PAGE_SIZE;
+    if (declared.some((s) => pageStart >= s.start && pageStart + PAGE_SIZE <= s.end)) continue;
+    const first = firstUndeclaredByte(pageStart, now.readBytes(pageStart, PAGE_SIZE), before, declared);
+    if (first !== undefined) return first;
+  }
+  return undefined;
+}
+
+function firstUndeclaredByte(pageStart: number, mine: Uint8Array, then: Uint8Array, declared: readonly Span[]): string | undefined {
+  for (let i = 0; i < PAGE_SIZE; i++) {
+    if (mine[i] === then[i]) continue;
+    const a = pageStart + i;
+    if (declared.some((s) => a >= s.start && a < s.end)) continue;
+    return `byte at ${hex(a)} changed from ${hex(then[i]!)} to ${hex(mine[i]!)} outside every declared area`;
+  }
+  return undefined;
+}
+
 export function firstUndeclaredWrite(now: PhysicalMemory, before: PhysicalMemory, declared: readonly Span[]): string | undefined {
   let first: string | undefined;
   now.forEachDifferentPage(before, (pageIndex, mine, then) => {
@@ -724,13 +756,7 @@ export function firstUndeclaredWrite(now: PhysicalMemory, before: PhysicalMemory
     const pageStart = pageIndex * PAGE_SIZE;
     // Most differing pages are declared ones: skip a page a span covers whole.
     if (declared.some((s) => pageStart >= s.start && pageStart + PAGE_SIZE <= s.end)) return;
-    for (let i = 0; i < PAGE_SIZE; i++) {
-      if (mine[i] === then[i]) continue;
-      const a = pageStart + i;
-      if (declared.some((s) => a >= s.start && a < s.end)) continue;
-      first = `byte at ${hex(a)} changed from ${hex(then[i]!)} to ${hex(mine[i]!)} outside every declared area`;
-      return;
-    }
+    first = firstUndeclaredByte(pageStart, mine, then, declared);
   });
   return first;
 }

@@ -1,0 +1,56 @@
+/**
+ * The issue-11 mutants of sim/firmware/mutants/late-classes.ts: for each, a pinned scenario of its
+ * class that kills it while `reference` passes, and (except the stray write, which the kernel's own
+ * registration reaches) the seed's default scenario, on which it passes.
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario, type RunResult } from '../../sim/scenario/run.js';
+import { deriveScenario, scratchArea, type OpalOp, type ScenarioSpec } from '../../sim/scenario/scenario.js';
+import { DEFAULT_CONFIG } from '../../sim/machine/config.js';
+import { referenceProfile } from '../../sim/firmware/profiles.js';
+import { LATE_CLASS_MUTANTS, MUTANTS } from '../../sim/firmware/mutants.js';
+import { MemorySink } from '../../sim/trace/events.js';
+
+const base: ScenarioSpec = { ...deriveScenario('1', DEFAULT_CONFIG, 'reference'), crashes: [{ afterBootCycles: 6_000, pir: 0 }] };
+const scratch = scratchArea(DEFAULT_CONFIG.ramSizeBytes).start;
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+function run(spec: ScenarioSpec, mutant?: string): RunResult {
+  const m = MUTANTS.find((x) => x.name === mutant);
+  if (mutant !== undefined) expect(m, mutant).toBeDefined();
+  return runScenario(spec, { sink: new MemorySink(), profile: m === undefined ? referenceProfile(spec) : m.make(spec) });
+}
+const failed = (r: RunResult): string => r.invariants.filter((i) => !i.ok).map((i) => `${i.id}: ${i.detail}`).join('\n');
+
+const fill: OpalOp[] = Array.from({ length: 66 }, (_, i) => ({ boot: 0, afterBootCycles: 4_000 + i, call: 'ADD_RANGE' as const, args: [hex(0x0c00_0000 + i * 0x1_0000), hex(scratch + 0x0400_0000 + i * 0x1_0000), '0x10000'] }));
+
+const cases: { mutant: string; spec: ScenarioSpec; killedBy: RegExp; passesDefault: boolean }[] = [
+  { mutant: 'skiboot-add-range-writes-unrelocated', spec: base, killedBy: /registration-effective: .*ADD_RANGE.*wrote outside its tables, the metadata area and skiboot's reservations: byte at 0x10c/, passesDefault: false },
+  {
+    mutant: 'skiboot-kernel-tag-first-wins',
+    spec: { ...base, ops: [{ boot: 0, afterBootCycles: 4_500, call: 'REGISTER_TAG', args: ['0x2', '0x0'] }] },
+    killedBy: /registration-effective: OPAL_MPIPL_REGISTER_TAG\(0x2, 0x0\) returned OPAL_SUCCESS and left metadata area byte/,
+    passesDefault: true,
+  },
+  { mutant: 'skiboot-add-range-full-off-by-one', spec: { ...base, ops: fill }, killedBy: /registration-effective: .*ADD_RANGE.* returned OPAL_SUCCESS, expected OPAL_RESOURCE/, passesDefault: true },
+  {
+    mutant: 'hostboot-keeps-unreleased-dump',
+    spec: { ...base, crashes: [{ afterBootCycles: 3_000, pir: 0 }, { afterBootCycles: 0, pir: 0, beforeRelease: true, source: 'opal' }] },
+    killedBy: /mdrt-(sound|complete|exact)/,
+    passesDefault: true,
+  },
+];
+
+describe('late-class mutants (issue 11)', () => {
+  it('pins a scenario for every late-class mutant', () => {
+    expect(cases.map((c) => c.mutant).sort()).toEqual(LATE_CLASS_MUTANTS.map((m) => m.name).sort());
+  });
+
+  for (const c of cases) {
+    it(`${c.mutant}: killed on its class's scenario, which reference passes`, () => {
+      expect(failed(run(c.spec))).toBe('');
+      expect(failed(run(c.spec, c.mutant))).toMatch(c.killedBy);
+      if (c.passesDefault) expect(failed(run(base, c.mutant))).toBe('');
+    });
+  }
+});
