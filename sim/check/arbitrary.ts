@@ -23,7 +23,7 @@ import { WORKLOAD_NAMES, scratchArea, type CrashPoint, type OpalOp, type Scenari
 import { MDST_MAX_ENTRIES, SkibootMap } from '../participants/layout.js';
 import { HIGH_ARENA_OFFSET_FROM_TOP } from '../scenario/run.js';
 import { referenceDumpArea, type Span } from '../scenario/patterns.js';
-import type { PlatformReservedRange } from '../scenario/scenario.js';
+import type { PlatformReservedRange, RebootPoint } from '../scenario/scenario.js';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -275,6 +275,16 @@ const linuxArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({}) },
   { weight: 1, arbitrary: fc.constantFrom(0x3800_0000, 0x4000_0000).map((top) => ({ bootMemRegions: [{ startBytes: 0, sizeBytes: top }] })) },
   { weight: 1, arbitrary: fc.constantFrom(0x3400_0000, 0x3500_0000, 0x3800_0000, 0x4000_0000).map((start) => ({ reserveDumpAreaStartBytes: start })) },
+  // The kernel's view of RAM does not start at 0: its first boot-memory region (where it lives)
+  // starts a page or 32 MiB up, alone or with a second region after a hole. Linux counts the
+  // memory below as a hole under boot_mem_top, and the vmcore's boot-memory PT_LOADs are offset
+  // by the sizes of the regions before them, not by their addresses.
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(0x1_0000, 0x0200_0000), fc.boolean()).map(([start, split]) => ({
+      bootMemRegions: split ? [{ startBytes: start, sizeBytes: 0x1000_0000 - start }, { startBytes: 0x1800_0000, sizeBytes: 0x1800_0000 }] : [{ startBytes: start, sizeBytes: 0x3000_0000 - start }],
+    })),
+  },
   {
     weight: 1,
     arbitrary: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom(65536, 4096)).map(([holes, pageSizeBytes]) => {
@@ -320,6 +330,17 @@ function reservedRangesArb(config: MachineConfig, linux: Record<string, unknown>
   });
 }
 
+/**
+ * Reboots user space asks for (fast first, spec 21.1; sim/scenario/scenario.ts RebootPoint): in the
+ * first kernel before it crashes (skiboot fast-reboots), or in a boot after a crash — the capture
+ * kernel after it released the dump, where skiboot must refuse the fast reboot — with later crashes
+ * in the boots that follow.
+ */
+function rebootsArb(crashes: number): fc.Arbitrary<RebootPoint[] | undefined> {
+  const point = fc.record({ boot: fc.integer({ min: 0, max: crashes }), afterBootCycles: fc.constantFrom(300, 1_500, 1_500, 2_500, 5_000) });
+  return fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.array(point, { minLength: 1, maxLength: 2 }) });
+}
+
 export function scenarioArb(o: GeneratorOptions): fc.Arbitrary<ScenarioSpec> {
   return configArb(o.ramSizeMaxBytes ?? 16 * GiB).chain((config) =>
     fc.tuple(crashesArb(config), linuxArb).chain(([crashes, linux]) =>
@@ -352,13 +373,14 @@ export function scenarioArb(o: GeneratorOptions): fc.Arbitrary<ScenarioSpec> {
         maxCycles: fc.constant(100_000_000),
         patterns: fc.constantFrom(true, true, true, false),
         reservedRanges: fc.constant(reservedRanges),
+        reboots: rebootsArb(crashes.length),
       }).map(dropUndefined);
     }),
   );
 }
 
 /** A scenario as JSON would hold it: optional fields that are unset are absent, not undefined. */
-function dropUndefined(s: ScenarioSpec & { reservedRanges?: PlatformReservedRange[] | undefined }): ScenarioSpec {
-  const { reservedRanges, ...rest } = s;
-  return reservedRanges === undefined ? rest : { ...rest, reservedRanges };
+function dropUndefined(s: ScenarioSpec & { reservedRanges?: PlatformReservedRange[] | undefined; reboots?: RebootPoint[] | undefined }): ScenarioSpec {
+  const { reservedRanges, reboots, ...rest } = s;
+  return { ...rest, ...(reservedRanges === undefined ? {} : { reservedRanges }), ...(reboots === undefined ? {} : { reboots }) };
 }

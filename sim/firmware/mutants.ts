@@ -308,7 +308,14 @@ function linux(name: string, description: string, bug: LinuxBug): Mutant {
 export const ORACLE_CLASS_MUTANTS: readonly Mutant[] = oracleClassMutants(mutantProfile);
 
 /** Issue 11, the classes left after the first two catalogues (sim/firmware/mutants/late-classes.ts). */
-export const LATE_CLASS_MUTANTS: readonly Mutant[] = lateClassMutants(mutantProfile);
+export const LATE_CLASS_MUTANTS: readonly Mutant[] = [
+  ...lateClassMutants(mutantProfile),
+  // Boot memory not starting at 0 (the kernel's view of RAM): the offset into the copy is taken
+  // from the region's address, as if boot memory were one block from physical 0.
+  linux('linux-ptload-offset-from-zero', "the capture kernel's boot-memory PT_LOADs take p_offset = boot_mem_dest_addr + p_paddr, which is right only when boot memory is one block starting at physical 0", {
+    afterCapture: (p, _k, c) => editPtLoads(p, c, (ph, first) => (ph.offset !== ph.paddr && first !== undefined ? first + ph.paddr : ph.offset)),
+  }),
+];
 
 export const MUTANTS: readonly Mutant[] = [
   sbe('sbe-stash-primary-only', 'only the primary chip’s SBE keeps the STASH_MPIPL_CONFIG base; a secondary SBE takes S0 first and hands hostboot no base', SbeStashPrimaryOnly),

@@ -13,13 +13,14 @@ import type { IplHandoff } from '../participants/platform.js';
 import type { Faults } from '../scenario/scenario.js';
 import type { Participant } from '../trace/events.js';
 import { hex } from '../core/u64.js';
-import { DT_DUMP_NODE, FW_LOAD_AREA, HRMOR_BIT, SkibootMap, SpirahNtuple, CORE_STATE_INACTIVE } from '../participants/layout.js';
+import { DT_DUMP_NODE, FW_LOAD_AREA, HRMOR_BIT, SkibootMap, SpirahNtuple, CORE_STATE_INACTIVE, opalDumpSize } from '../participants/layout.js';
+import { scratchArea } from '../scenario/scenario.js';
 import { MpiplTag, OpalToken, rcName } from '../participants/opal-api.js';
 import { expectedPairs, whyInvalid, type Expectation, type Span } from './rules.js';
 import { mdrtExactProblem, mdrtUntouchedProblem } from './mdrt-exact.js';
 import { cpuFormatProblem, cpuPresenceProblem } from './cpu-format.js';
 import { callWritableSpans, captureBefore, describeCall, opalCallProblem, type CallBefore } from './opal-calls.js';
-import { actCnt, readTable, MDRT_BASE, parseCpuData, physical, readFadumpStruct, readMdrt, readMetadata, readProcDump, read16, read32, read64, tryRead, type MdrtRecord, type ParsedThread } from './readers.js';
+import { actCnt, readTable, MDRT_BASE, METADATA, SPIRAH, parseCpuData, physical, readFadumpStruct, readMdrt, readMetadata, readProcDump, read16, read32, read64, tryRead, type MdrtRecord, type ParsedThread } from './readers.js';
 import { EM_PPC64, ET_CORE, NT_PRSTATUS, parseCore, parseNotes, prstatusRegs, PRSTATUS_PID_OFFSET, PT_LOAD, PT_NOTE } from './elf-read.js';
 import type { InvariantId, InvariantResult } from './invariants.js';
 
@@ -100,6 +101,8 @@ export class Oracle implements MachineHooks {
   private calls: CallLedger = { judged: 0, problem: undefined };
   /** Memory when a normal IPL began (copy-on-write): judged once skiboot is up. */
   private normalIplBefore: PhysicalMemory | undefined;
+  /** Memory and the device tree's mpipl-boot when a fast reboot began: judged once skiboot is up. */
+  private fastRebootBefore: PhysicalMemory | undefined;
 
   constructor(
     private readonly m: Machine,
@@ -241,6 +244,50 @@ export class Oracle implements MachineHooks {
     }
   }
 
+  // ------------------------------------------------------------------ fast reboot
+
+  beforeFastReboot(): void {
+    this.fastRebootBefore = this.m.mem.snapshot();
+  }
+
+  /**
+   * A fast reboot (skiboot reboots the machine itself, no hostboot; docs/modelling-choices.md):
+   * skiboot may rewrite its own image and stacks and may clear memory nobody reserved
+   * (mem_region_clear_unused), nothing else. `opal_mpipl_init` does not run (spec step 5), so
+   * SPIRA-H, MDST, MDDT, the metadata area and MDRT are as they were, the memory the spec and the
+   * platform reserve is untouched, and `mpipl-boot` is absent: after an MPIPL boot skiboot must
+   * refuse a fast reboot (spec 21.1), or the next kernel would take a dump that is not there.
+   */
+  private checkFastReboot(before: PhysicalMemory, mpiplBootJudged: boolean): void {
+    const skibootOwn = { start: SkibootMap.SKIBOOT_BASE, end: SkibootMap.SKIBOOT_BASE + opalDumpSize(this.m.topology.cpuMaxPir) };
+    const mpiplBlocks: Span[] = [
+      { start: SPIRAH, end: SkibootMap.SKIBOOT_BASE + SkibootMap.PROC_DUMP_AREA_OFF + SkibootMap.PROC_DUMP_AREA_SIZE },
+      { start: SkibootMap.SKIBOOT_BASE + SkibootMap.MDST_TABLE_OFF, end: SkibootMap.SKIBOOT_BASE + SkibootMap.MDDT_TABLE_OFF + SkibootMap.MDDT_TABLE_SIZE },
+      { start: MDRT_BASE, end: METADATA + SkibootMap.DUMP_METADATA_AREA_SIZE },
+    ];
+    const opalDump = skibootOwn.end;
+    const scratch = scratchArea(this.m.config.ramSizeBytes);
+    const keep: Span[] = [
+      ...mpiplBlocks,
+      // ibm,firmware-dump and ibm,firmware-arch-registers (spec step 4): at most 2 chips × 512 KiB.
+      { start: opalDump, end: opalDump + (opalDump - SkibootMap.SKIBOOT_BASE) + this.m.config.chips * SkibootMap.ARCH_REGS_DATA_SIZE_PER_CHIP },
+      ...(this.options.firmwareScratch ?? []).map((r) => ({ start: r.start, end: r.start + r.sizeBytes })),
+      { start: scratch.start, end: scratch.start + scratch.sizeBytes },
+    ];
+    this.judge('no-collateral-writes', () => {
+      const first = firstFastRebootWrite(this.m.mem, before, skibootOwn, keep);
+      this.record('no-collateral-writes', first === undefined, first === undefined ? 'fast reboot: only skiboot’s own memory changed and unreserved memory was cleared' : `fast reboot: ${first}`);
+    });
+    this.judge('mdrt-exact', () => {
+      const problem = mdrtUntouchedProblem(this.m.mem, before);
+      this.record('mdrt-exact', problem === undefined, problem ?? 'fast reboot: MDRT left as it was');
+    });
+    if (!mpiplBootJudged) {
+      const present = this.mpiplBootNow();
+      this.record('mpipl-boot', !present, `fast reboot; mpipl-boot ${present ? 'present (stale: fast reboot after an MPIPL boot must be refused, spec 21.1)' : 'absent'}`);
+    }
+  }
+
   afterPreservation(_result: HostbootResult): void {
     const round = this.current;
     const cs = round?.clockStop;
@@ -269,6 +316,9 @@ export class Oracle implements MachineHooks {
     const normalBefore = this.normalIplBefore;
     this.normalIplBefore = undefined;
     if (normalBefore !== undefined) this.checkNormalIpl(normalBefore, round !== undefined && round.clockStop === undefined);
+    const fastBefore = this.fastRebootBefore;
+    this.fastRebootBefore = undefined;
+    if (fastBefore !== undefined) this.checkFastReboot(fastBefore, round !== undefined && round.clockStop === undefined);
     if (round === undefined) return;
     if (round.clockStop === undefined) this.flushCalls(); // a round that ended in a normal reboot
     if (round.clockStop !== undefined) {
@@ -728,6 +778,27 @@ function compareParsed(t: ParsedThread, s: ThreadSnapshot): string | undefined {
  * The first byte that differs between `now` and `before` outside every span of `declared`, as a
  * sentence, or undefined. Page identity makes untouched memory free to compare.
  */
+/**
+ * The first byte a fast reboot changed where it may not: outside `own` (skiboot's image and
+ * stacks) a byte may only become zero (cleared unused memory), and never inside `keep`.
+ */
+export function firstFastRebootWrite(now: PhysicalMemory, before: PhysicalMemory, own: Span, keep: readonly Span[]): string | undefined {
+  let first: string | undefined;
+  now.forEachDifferentPage(before, (pageIndex, mine, then) => {
+    if (first !== undefined) return;
+    const pageStart = pageIndex * PAGE_SIZE;
+    for (let i = 0; i < PAGE_SIZE; i++) {
+      if (mine[i] === then[i]) continue;
+      const a = pageStart + i;
+      const kept = keep.some((s) => a >= s.start && a < s.end);
+      if (!kept && (mine[i] === 0 || (a >= own.start && a < own.end))) continue;
+      first = `byte at ${hex(a)} changed from ${hex(then[i]!)} to ${hex(mine[i]!)}${kept ? ' inside memory the spec or the platform reserves' : ' (not a clear of unused memory)'}`;
+      return;
+    }
+  });
+  return first;
+}
+
 /** firstUndeclaredWrite over the pages a watch saw written, each with its bytes before. */
 export function firstUndeclaredWriteIn(pages: readonly { pageIndex: number; before: Uint8Array }[], now: PhysicalMemory, declared: readonly Span[]): string | undefined {
   for (const { pageIndex, before } of pages) {

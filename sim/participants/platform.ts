@@ -67,6 +67,12 @@ export interface Platform {
   /** A normal (non memory-preserving) reboot, e.g. OPAL_CEC_REBOOT or a failed MPIPL. */
   requestNormalReboot(reason: string): void;
   /**
+   * skiboot's fast reboot (OPAL_CEC_REBOOT2(FAST)): the threads are reset and the running skiboot's
+   * `fastReboot` boots the payload again, without hostboot. Optional: a platform without it has
+   * no fast reboot, and skiboot answers the request as unsupported.
+   */
+  requestFastReboot?(reason: string): void;
+  /**
    * True once an MPIPL or a reboot is under way. A call that started it (OPAL_CEC_REBOOT2) never
    * returns to its caller in reality, so a caller seeing this after the call treats it as not returned.
    */

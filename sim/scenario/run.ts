@@ -157,6 +157,8 @@ export class ScenarioHarness implements MachineHooks {
    * crash's place among the actions of that cycle exactly as a run planned at that cycle has it.
    */
   holdCrashes = false;
+  /** User space asked for a reboot in this boot and the machine is going down: no crash lands any more. */
+  rebooting = false;
 
   readonly arenas: Arena[];
 
@@ -203,6 +205,10 @@ export class ScenarioHarness implements MachineHooks {
 
   beforeNormalIpl(): void {
     this.oracle.beforeNormalIpl();
+  }
+
+  beforeFastReboot(): void {
+    this.oracle.beforeFastReboot();
   }
 
   beforeOpalCall(): void {
@@ -273,6 +279,7 @@ export class ScenarioHarness implements MachineHooks {
     }
     oracle.afterLinuxBoot(kind, linux);
     this.bootIndex++;
+    this.rebooting = false;
     const plan = spec.crashes[this.bootIndex];
     if (spec.config.workload === 'machine-code' && opts.workload === undefined) {
       const image = workloadImageFor(spec);
@@ -287,6 +294,7 @@ export class ScenarioHarness implements MachineHooks {
     const captured = linux.capture !== undefined;
     for (const op of spec.ops) if (op.boot === this.bootIndex) m.scheduleCall(op.afterBootCycles, `harness ${op.call}`, this, 'opalOp', op);
     for (const w of spec.tableWrites) if (w.boot === this.bootIndex) m.scheduleCall(w.afterBootCycles, `harness ${w.table} write`, this, 'tableWrite', w);
+    for (const r of spec.reboots ?? []) if (r.boot === this.bootIndex) m.scheduleCall(r.afterBootCycles, 'user space: reboot', this, 'rebootNow');
     if (captured) m.scheduleCall(spec.releaseAfterCycles, 'user space: release_mem', this, 'release');
     if (plan === undefined) {
       // No more crashes: let the last kernel run a little (and release its dump), then stop.
@@ -313,6 +321,7 @@ export class ScenarioHarness implements MachineHooks {
   }
 
   crashNow(pir: number): void {
+    if (this.rebooting) return; // the CPUs are in firmware, rebooting: the planned crash is never reached
     this.crashesDone++;
     const plan: CrashPoint | undefined = this.spec.crashes[this.bootIndex];
     for (const a of plan?.alsoPanic ?? []) this.m.scheduleCall(a.afterCycles, `crash PIR ${hex(a.pir)} (also)`, this, 'alsoPanicNow', a.pir);
@@ -339,6 +348,19 @@ export class ScenarioHarness implements MachineHooks {
 
   release(): void {
     this.m.linux?.release(this.m);
+  }
+
+  /**
+   * User space reboots (ScenarioSpec.reboots): OPAL_CEC_REBOOT2(FAST) first, as a kernel configured
+   * for fast reset asks; when skiboot refuses (it returns), OPAL_CEC_REBOOT.
+   */
+  rebootNow(): void {
+    const m = this.m;
+    const pir = m.threads[0]!.pir;
+    m.emit('harness', 'harness-op', { note: 'user space: reboot (fast reboot asked first)' });
+    m.opalCallAs('harness', pir, OpalToken.CEC_REBOOT2, [OpalReboot.FAST, 0n]);
+    if (!m.goingDown()) m.opalCallAs('harness', pir, OpalToken.CEC_REBOOT, []);
+    this.rebooting = m.goingDown();
   }
 
   finish(): void {

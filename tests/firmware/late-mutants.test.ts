@@ -34,12 +34,40 @@ const cases: { mutant: string; spec: ScenarioSpec; killedBy: RegExp; passesDefau
   },
   { mutant: 'skiboot-add-range-full-off-by-one', spec: { ...base, ops: fill }, killedBy: /registration-effective: .*ADD_RANGE.* returned OPAL_SUCCESS, expected OPAL_RESOURCE/, passesDefault: true },
   {
+    mutant: 'skiboot-fast-reboot-after-mpipl-boot',
+    spec: { ...base, crashes: [{ afterBootCycles: 3_000, pir: 0 }], reboots: [{ boot: 1, afterBootCycles: 1_500 }] },
+    killedBy: /mpipl-boot: fast reboot; mpipl-boot present \(stale/,
+    passesDefault: true,
+  },
+  {
+    mutant: 'linux-ptload-offset-from-zero',
+    spec: { ...base, linux: { bootMemRegions: [{ startBytes: 0x0200_0000, sizeBytes: 0x2e00_0000 }] } },
+    killedBy: /vmcore: PT_LOAD p_paddr 0x2000000: byte at/,
+    passesDefault: true,
+  },
+  {
     mutant: 'hostboot-keeps-unreleased-dump',
     spec: { ...base, crashes: [{ afterBootCycles: 3_000, pir: 0 }, { afterBootCycles: 0, pir: 0, beforeRelease: true, source: 'opal' }] },
     killedBy: /mdrt-(sound|complete|exact)/,
     passesDefault: true,
   },
 ];
+
+describe('the kernel’s view of RAM not starting at 0', () => {
+  const layouts = [
+    [{ startBytes: 0x1_0000, sizeBytes: 0x3000_0000 - 0x1_0000 }],
+    [{ startBytes: 0x0200_0000, sizeBytes: 0x0e00_0000 }, { startBytes: 0x1800_0000, sizeBytes: 0x1800_0000 }],
+  ];
+  for (const bootMemRegions of layouts) {
+    it(`reference passes with boot memory from 0x${bootMemRegions[0]!.startBytes.toString(16)} (${bootMemRegions.length} region(s)), the vmcore judged exactly`, () => {
+      const r = run({ ...base, linux: { bootMemRegions } });
+      expect(failed(r)).toBe('');
+      const vmcore = r.invariants.find((i) => i.id === 'vmcore')!;
+      expect(vmcore.judged).not.toBe(false);
+      expect(vmcore.detail).toMatch(/PT_LOADs equal clock-stop memory/);
+    });
+  }
+});
 
 describe('late-class mutants (issue 11)', () => {
   it('pins a scenario for every late-class mutant', () => {

@@ -2,7 +2,7 @@
  * Mutants for the issue-11 classes the first two catalogues left open: a stray write during an OPAL
  * call, the KERNEL tag cleared with 0 or registered again, an ADD_RANGE on full tables, and a crash
  * during the reboot after an MPIPL (the capture kernel or OPAL going down before the dump was
- * released). Each is one realistic bug, invisible on the seed's default scenario; the generator
+ * released), and a fast reboot after an MPIPL boot. Each is one realistic bug, invisible on the seed's default scenario; the generator
  * cases that reach them are counted by `check --stats` (sim/check/stats.ts), and
  * tests/firmware/late-mutants.test.ts pins a killing scenario for each.
  */
@@ -85,6 +85,19 @@ class HostbootKeepsUnreleasedDump extends ReferenceHostboot {
   }
 }
 
+// ====================================================================== fast reboot after an MPIPL boot
+
+/**
+ * The MPIPL boot path never calls disable_fast_reboot("MPIPL Boot") (spec 21.1): a fast reboot
+ * after the capture kernel released its dump goes ahead, and since skiboot keeps its device tree
+ * across a fast reboot, the next kernel boots with `mpipl-boot` still set.
+ */
+class SkibootFastRebootAfterMpiplBoot extends SkibootModel {
+  protected override disableFastReboot(_p: Platform, _reason: string): void {
+    // the MPIPL boot's call is missing
+  }
+}
+
 export function lateClassMutants(profileOf: ProfileOf): Mutant[] {
   const options = (spec: ScenarioSpec): SkibootOptions => (spec.faults.allocSizeBytes === undefined ? {} : { allocSizeBytes: spec.faults.allocSizeBytes });
   const skiboot = (name: string, description: string, S: new (o: SkibootOptions) => SkibootModel): Mutant => ({
@@ -103,6 +116,7 @@ export function lateClassMutants(profileOf: ProfileOf): Mutant[] {
     skiboot('skiboot-add-range-writes-unrelocated', 'OPAL_MPIPL_UPDATE(ADD_RANGE) also writes the new MDST address word at the table’s unrelocated address (image offset from 0), in the kernel’s low memory', SkibootAddRangeWritesUnrelocated),
     skiboot('skiboot-kernel-tag-first-wins', 'OPAL_MPIPL_REGISTER_TAG(KERNEL) keeps the first value of the boot and ignores later ones, including the 0 that clears it, yet returns OPAL_SUCCESS', SkibootKernelTagFirstWins),
     skiboot('skiboot-add-range-full-off-by-one', 'ADD_RANGE tests for full tables with > 64 instead of >= 64: the 65th pair is appended past MDST and MDDT and OPAL_SUCCESS returned', SkibootAddRangeFullOffByOne),
+    skiboot('skiboot-fast-reboot-after-mpipl-boot', 'an MPIPL boot does not disable fast reboot, so a later fast reboot boots the next kernel with the stale mpipl-boot property (skiboot keeps its device tree)', SkibootFastRebootAfterMpiplBoot),
     hostboot('hostboot-keeps-unreleased-dump', 'an MPIPL that comes before the previous dump was released (MDRT act_cnt 1–1023) keeps that MDRT and copies nothing, instead of preserving what MDST/MDDT name now', HostbootKeepsUnreleasedDump),
   ];
 }
