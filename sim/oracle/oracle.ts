@@ -640,6 +640,8 @@ export class Oracle implements MachineHooks {
       const diff = mem.firstDifference(ph.offset, cs.mem, ph.paddr, ph.filesz);
       if (diff >= 0) return this.record('vmcore', false, `PT_LOAD p_paddr ${hex(ph.paddr)}: byte at +${hex(diff)} is ${hex(mem.read8(ph.offset + diff))}, clock-stop ${hex(cs.mem.read8(ph.paddr + diff))}`);
     }
+    const missing = this.missingBootMemLoad(cs, core.phdrs.filter((p) => p.type === PT_LOAD));
+    if (missing !== undefined) return this.record('vmcore', false, missing);
     const noteHdr = core.phdrs.find((p) => p.type === PT_NOTE);
     if (noteHdr === undefined) return this.record('vmcore', false, 'no PT_NOTE for CPU notes');
     const notes = parseNotes(mem.readBytes(noteHdr.offset, Math.min(noteHdr.filesz, 1 << 24)), core.littleEndian).filter((n) => n.type === NT_PRSTATUS);
@@ -651,6 +653,28 @@ export class Oracle implements MachineHooks {
     }
     const loads = core.phdrs.filter((p) => p.type === PT_LOAD).length;
     this.record('vmcore', true, `${loads} PT_LOADs equal clock-stop memory; ${notes.length} CPU notes match`);
+  }
+
+  /**
+   * The vmcore's first PT_LOADs are the boot-memory regions the crashed kernel registered, in its
+   * order (spec 7.1): region i of its metadata (at the KERNEL tag, clock-stop memory) at p_paddr =
+   * src with its size. Without this, a vmcore that left a region out — or exported it from where it
+   * does not start — would pass, since every PT_LOAD it does have holds the right bytes.
+   */
+  private missingBootMemLoad(cs: ClockStop, loads: readonly { paddr: number; filesz: number }[]): string | undefined {
+    const endian = this.m.config.kernelEndian;
+    const at = physical(readMetadata(cs.mem).kernelTag);
+    const regionCnt = read16(cs.mem, at + 4, endian);
+    const registered = Math.min(read16(cs.mem, at + 6, endian), regionCnt, 128);
+    for (let i = 0; i < registered; i++) {
+      const src = read64(cs.mem, at + 0x10 + 24 * i, endian);
+      const size = read64(cs.mem, at + 0x10 + 24 * i + 16, endian);
+      const ph = loads[i];
+      if (ph === undefined || BigInt(ph.paddr) !== src || BigInt(ph.filesz) !== size) {
+        return `boot-memory region ${i} (${hex(src)} + ${hex(size)}) registered by the crashed kernel is not PT_LOAD ${i}${ph === undefined ? '' : ` (p_paddr ${hex(ph.paddr)}, size ${hex(ph.filesz)})`}`;
+      }
+    }
+    return undefined;
   }
 
   /** Linux's note order (spec 7.2): firmware thread order, crashing CPU from the panic registers. */

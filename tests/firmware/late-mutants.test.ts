@@ -10,6 +10,10 @@ import { DEFAULT_CONFIG } from '../../sim/machine/config.js';
 import { referenceProfile } from '../../sim/firmware/profiles.js';
 import { LATE_CLASS_MUTANTS, MUTANTS } from '../../sim/firmware/mutants.js';
 import { MemorySink } from '../../sim/trace/events.js';
+import { LinuxKernelModel } from '../../sim/participants/linux/kernel.js';
+import { KernelMem } from '../../sim/participants/linux/bytes.js';
+import { linuxOptionsOf } from '../../sim/firmware/profiles.js';
+import type { Platform } from '../../sim/participants/platform.js';
 
 const base: ScenarioSpec = { ...deriveScenario('1', DEFAULT_CONFIG, 'reference'), crashes: [{ afterBootCycles: 6_000, pir: 0 }] };
 const scratch = scratchArea(DEFAULT_CONFIG.ramSizeBytes).start;
@@ -81,4 +85,24 @@ describe('late-class mutants (issue 11)', () => {
       if (c.passesDefault) expect(failed(run(base, c.mutant))).toBe('');
     });
   }
+});
+
+describe('vmcore: the boot-memory PT_LOADs are exactly the regions the crashed kernel registered', () => {
+  it('a vmcore whose first boot-memory PT_LOAD starts a page late (its bytes still right) fails', () => {
+    // The capture kernel exports region 0 from one page in: every byte it has is right, a page is missing.
+    class SkipsFirstPage extends LinuxKernelModel {
+      protected override captureBoot(p: Platform): void {
+        super.captureBoot(p);
+        const ehdr = this.captureOut?.elfcorehdrAddr;
+        if (ehdr === undefined) return;
+        const km = new KernelMem(p.mem, p.config.kernelEndian);
+        const ph = ehdr + Number(km.r64(ehdr + 0x20)) + 2 * 56; // phdr 2: boot-memory region 0
+        for (const off of [8, 16, 24]) km.w64(ph + off, km.r64(ph + off) + 0x1_0000n);
+        for (const off of [32, 40]) km.w64(ph + off, km.r64(ph + off) - 0x1_0000n);
+      }
+    }
+    const spec = base;
+    const r = runScenario(spec, { sink: new MemorySink(), profile: { ...referenceProfile(spec), makeLinux: () => new SkipsFirstPage(linuxOptionsOf(spec)) } });
+    expect(failed(r)).toMatch(/vmcore: boot-memory region 0 \(0x0 \+ 0x30000000\) registered by the crashed kernel is not PT_LOAD 0 \(p_paddr 0x10000, size 0x2fff0000\)/);
+  });
 });
