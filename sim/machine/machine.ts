@@ -210,11 +210,14 @@ export class Machine implements Platform {
    * skiboot's fast reboot: every thread is reset into skiboot, which keeps running (the same
    * instance, its memory and device tree) and boots the payload again; hostboot does not run.
    */
-  requestFastReboot(reason: string): void {
-    if (this.mpiplPending || this.rebootPending) return;
+  requestFastReboot(reason: string): boolean {
+    // Only a skiboot with a fast-reboot path (its own `fastReboot`) can keep running through one.
+    if (this.skiboot?.fastReboot === undefined) return false;
+    if (this.mpiplPending || this.rebootPending) return true;
     this.rebootPending = true;
     this.emit('machine', 'ipl', { kind: 'fast', reason, phase: 'requested' });
     this.queue.pushCall(this.currentCycle + 1, 'fast reboot', { owner: this, method: 'ipl', args: ['fast', undefined], epoch: ANY_EPOCH });
+    return true;
   }
 
   goingDown(): boolean {
@@ -277,7 +280,7 @@ export class Machine implements Platform {
     this.emit('machine', 'ipl', { kind: booted, boot: this.bootCount });
     const running = this.skiboot;
     if (kind === 'fast' && running?.fastReboot !== undefined) {
-      running.fastReboot(this);
+      running.fastReboot(this); // requestFastReboot queued it only for a skiboot that has the path
     } else {
       this.skiboot = this.profile.makeSkiboot();
       this.skiboot.boot(this);

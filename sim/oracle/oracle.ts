@@ -103,6 +103,12 @@ export class Oracle implements MachineHooks {
   private normalIplBefore: PhysicalMemory | undefined;
   /** Memory and the device tree's mpipl-boot when a fast reboot began: judged once skiboot is up. */
   private fastRebootBefore: PhysicalMemory | undefined;
+  /**
+   * Crash-info headers that looked armed when the machine rebooted without a crash (a user-space
+   * reboot): the next kernel finds them in memory before it registers, so from then on such a
+   * header proves nothing about this boot (our kernel re-initialises it with the same bytes).
+   */
+  private staleHeaders: number[] = [];
 
   constructor(
     private readonly m: Machine,
@@ -216,6 +222,14 @@ export class Oracle implements MachineHooks {
 
   beforeNormalIpl(): void {
     this.normalIplBefore = this.m.mem.snapshot();
+    this.noteStaleHeader();
+  }
+
+  /** A reboot without a round in progress: an armed-looking header left behind is stale from now on. */
+  private noteStaleHeader(): void {
+    if (this.current !== undefined) return;
+    const hdr = tryRead(() => this.armedHeader(this.m.mem));
+    if (hdr !== undefined && !this.staleHeaders.includes(hdr)) this.staleHeaders.push(hdr);
   }
 
   /**
@@ -248,6 +262,7 @@ export class Oracle implements MachineHooks {
 
   beforeFastReboot(): void {
     this.fastRebootBefore = this.m.mem.snapshot();
+    this.noteStaleHeader();
   }
 
   /**
@@ -355,25 +370,31 @@ export class Oracle implements MachineHooks {
    * still re-registering after a release has not put its regions back yet: neither is armed.
    */
   private fadumpArmed(mem: PhysicalMemory): boolean {
+    const hdr = this.armedHeader(mem);
+    return hdr !== undefined && !this.staleHeaders.includes(hdr);
+  }
+
+  /** The crash-info header's address when fadump looks armed in `mem` (see fadumpArmed). */
+  private armedHeader(mem: PhysicalMemory): number | undefined {
     const md = readMetadata(mem);
-    if (md.kernelTag === 0n) return false;
+    if (md.kernelTag === 0n) return undefined;
     const endian = this.m.config.kernelEndian;
     const at = physical(md.kernelTag);
     const registered = tryRead(() => read16(mem, at + 6, endian)) ?? 0;
-    if (registered === 0) return false;
+    if (registered === 0) return undefined;
     const hdr = tryRead(() => Number(read64(mem, at + 8, endian)));
-    if (hdr === undefined) return false;
-    if (tryRead(() => read64(mem, hdr, endian)) !== FADMPSIG || tryRead(() => read32(mem, hdr + 0x0c, endian)) !== FADUMP_CPU_UNKNOWN) return false;
+    if (hdr === undefined) return undefined;
+    if (tryRead(() => read64(mem, hdr, endian)) !== FADMPSIG || tryRead(() => read32(mem, hdr + 0x0c, endian)) !== FADUMP_CPU_UNKNOWN) return undefined;
     const n = Math.min(actCnt(mem, SpirahNtuple.mdumpSrc), actCnt(mem, SpirahNtuple.mdumpDst));
     const mdst = readTable(mem, SpirahNtuple.mdumpSrc, n);
     const mddt = readTable(mem, SpirahNtuple.mdumpDst, n);
     for (let i = 0; i < Math.min(registered, 128); i++) {
       const src = tryRead(() => read64(mem, at + 0x10 + 24 * i, endian));
       const dest = tryRead(() => read64(mem, at + 0x10 + 24 * i + 8, endian));
-      if (src === undefined || dest === undefined) return false;
-      if (!mdst.some((e, k) => e.addr === (src | HRMOR_BIT) && mddt[k]?.addr === (dest | HRMOR_BIT))) return false;
+      if (src === undefined || dest === undefined) return undefined;
+      if (!mdst.some((e, k) => e.addr === (src | HRMOR_BIT) && mddt[k]?.addr === (dest | HRMOR_BIT))) return undefined;
     }
-    return true;
+    return hdr;
   }
 
   private mpiplBootNow(): boolean {

@@ -68,10 +68,11 @@ export interface Platform {
   requestNormalReboot(reason: string): void;
   /**
    * skiboot's fast reboot (OPAL_CEC_REBOOT2(FAST)): the threads are reset and the running skiboot's
-   * `fastReboot` boots the payload again, without hostboot. Optional: a platform without it has
-   * no fast reboot, and skiboot answers the request as unsupported.
+   * `fastReboot` boots the payload again, without hostboot. False when there is no fast-reboot
+   * path (the running skiboot has no `fastReboot`); optional: a platform without it has none
+   * either. skiboot then answers the request as unsupported.
    */
-  requestFastReboot?(reason: string): void;
+  requestFastReboot?(reason: string): boolean;
   /**
    * True once an MPIPL or a reboot is under way. A call that started it (OPAL_CEC_REBOOT2) never
    * returns to its caller in reality, so a caller seeing this after the call treats it as not returned.

@@ -159,6 +159,8 @@ export class ScenarioHarness implements MachineHooks {
   holdCrashes = false;
   /** User space asked for a reboot in this boot and the machine is going down: no crash lands any more. */
   rebooting = false;
+  /** A CPU of this boot entered the panic path (or OPAL aborted): user space no longer runs. */
+  crashedThisBoot = false;
 
   readonly arenas: Arena[];
 
@@ -192,6 +194,7 @@ export class ScenarioHarness implements MachineHooks {
   }
 
   onPanic(pir: number, cause: CrashCause): void {
+    this.crashedThisBoot = true;
     this.oracle.onPanic(pir, cause);
   }
 
@@ -280,6 +283,7 @@ export class ScenarioHarness implements MachineHooks {
     oracle.afterLinuxBoot(kind, linux);
     this.bootIndex++;
     this.rebooting = false;
+    this.crashedThisBoot = false;
     const plan = spec.crashes[this.bootIndex];
     if (spec.config.workload === 'machine-code' && opts.workload === undefined) {
       const image = workloadImageFor(spec);
@@ -341,6 +345,7 @@ export class ScenarioHarness implements MachineHooks {
    */
   private opalAbort(pir: number): void {
     const m = this.m;
+    this.crashedThisBoot = true;
     m.emit('harness', 'crash', { pir, cause: 'opal-abort' });
     m.opalCallAs('harness', pir, OpalToken.CEC_REBOOT2, [OpalReboot.MPIPL, 0n]);
     if (!m.goingDown()) m.requestNormalReboot('OPAL abort: MPIPL not possible');
@@ -356,6 +361,8 @@ export class ScenarioHarness implements MachineHooks {
    */
   rebootNow(): void {
     const m = this.m;
+    // After a panic (or an OPAL abort) user space is gone, and a machine going down reboots anyway.
+    if (this.crashedThisBoot || m.goingDown()) return;
     const pir = m.threads[0]!.pir;
     m.emit('harness', 'harness-op', { note: 'user space: reboot (fast reboot asked first)' });
     m.opalCallAs('harness', pir, OpalToken.CEC_REBOOT2, [OpalReboot.FAST, 0n]);

@@ -502,13 +502,10 @@ export class SkibootModel implements Skiboot {
    */
   protected opalFastReboot(p: Platform): bigint {
     this.prlog(p, 'Reboot: Fast reboot requested by OS');
-    if (this.fastRebootDisabled !== undefined || p.requestFastReboot === undefined) {
-      this.prlog(p, `RESET: Fast reboot disabled: ${this.fastRebootDisabled ?? 'not supported by the platform'}`);
-      this.prlog(p, 'Reboot: Fast reboot failed');
-      return OpalRc.UNSUPPORTED;
-    }
-    p.requestFastReboot('OPAL_CEC_REBOOT2 fast');
-    return OpalRc.SUCCESS;
+    if (this.fastRebootDisabled === undefined && p.requestFastReboot?.('OPAL_CEC_REBOOT2 fast') === true) return OpalRc.SUCCESS;
+    this.prlog(p, `RESET: Fast reboot disabled: ${this.fastRebootDisabled ?? 'no fast-reboot path on this platform'}`);
+    this.prlog(p, 'Reboot: Fast reboot failed');
+    return OpalRc.UNSUPPORTED;
   }
 
   /** SBE_CMD_TIMEOUT_MAX passed and the clocks never stopped (spec step 15.5). */
