@@ -331,7 +331,7 @@ function reservedRangesArb(config: MachineConfig, linux: Record<string, unknown>
 }
 
 /**
- * Reboots user space asks for (fast first, spec 21.1; sim/scenario/scenario.ts RebootPoint): in the
+ * Reboots user space asks for (fast first, spec step 21; sim/scenario/scenario.ts RebootPoint): in the
  * first kernel before it crashes (skiboot fast-reboots), or in a boot after a crash — the capture
  * kernel after it released the dump, where skiboot must refuse the fast reboot — with later crashes
  * in the boots that follow.

@@ -271,7 +271,7 @@ export class Oracle implements MachineHooks {
    * (mem_region_clear_unused), nothing else. `opal_mpipl_init` does not run (spec step 5), so
    * SPIRA-H, MDST, MDDT, the metadata area and MDRT are as they were, the memory the spec and the
    * platform reserve is untouched, and `mpipl-boot` is absent: after an MPIPL boot skiboot must
-   * refuse a fast reboot (spec 21.1), or the next kernel would take a dump that is not there.
+   * refuse a fast reboot (spec step 21), or the next kernel would take a dump that is not there.
    */
   private checkFastReboot(before: PhysicalMemory, mpiplBootJudged: boolean): void {
     const skibootOwn = { start: SkibootMap.SKIBOOT_BASE, end: SkibootMap.SKIBOOT_BASE + opalDumpSize(this.m.topology.cpuMaxPir) };
@@ -299,7 +299,7 @@ export class Oracle implements MachineHooks {
     });
     if (!mpiplBootJudged) {
       const present = this.mpiplBootNow();
-      this.record('mpipl-boot', !present, `fast reboot; mpipl-boot ${present ? 'present (stale: fast reboot after an MPIPL boot must be refused, spec 21.1)' : 'absent'}`);
+      this.record('mpipl-boot', !present, `fast reboot; mpipl-boot ${present ? 'present (stale: fast reboot after an MPIPL boot must be refused, spec step 21)' : 'absent'}`);
     }
   }
 

@@ -51,7 +51,7 @@ export interface PlatformReservedRange {
  * User space reboots the machine `afterBootCycles` into kernel boot `boot` (boots counted as
  * crashes count them: the first kernel is boot 0): the kernel asks OPAL for a fast reboot
  * (OPAL_CEC_REBOOT2(FAST)) and, when skiboot refuses it (after an MPIPL boot fast reboot is
- * disabled, spec 21.1), for a normal one (OPAL_CEC_REBOOT). A crash planned later in that boot is
+ * disabled, spec step 21), for a normal one (OPAL_CEC_REBOOT). A crash planned later in that boot is
  * never reached; the next boot takes the next crash point.
  */
 export interface RebootPoint {

@@ -1,6 +1,6 @@
 /**
  * Fast reboot (docs/modelling-choices.md): skiboot reboots the machine itself, without hostboot;
- * it is refused after an MPIPL boot (spec 21.1). The oracle judges every fast reboot: skiboot may
+ * it is refused after an MPIPL boot (spec step 21). The oracle judges every fast reboot: skiboot may
  * change only its own memory and clear unreserved memory, MDRT and the tables stay, and
  * `mpipl-boot` is absent.
  */

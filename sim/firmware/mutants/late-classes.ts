@@ -88,7 +88,7 @@ class HostbootKeepsUnreleasedDump extends ReferenceHostboot {
 // ====================================================================== fast reboot after an MPIPL boot
 
 /**
- * The MPIPL boot path never calls disable_fast_reboot("MPIPL Boot") (spec 21.1): a fast reboot
+ * The MPIPL boot path never calls disable_fast_reboot("MPIPL Boot") (spec step 21): a fast reboot
  * after the capture kernel released its dump goes ahead, and since skiboot keeps its device tree
  * across a fast reboot, the next kernel boots with `mpipl-boot` still set.
  */

@@ -61,7 +61,7 @@ export interface SkibootOptions {
 export class SkibootModel implements Skiboot {
   // --- this boot's runtime state (skiboot globals)
   mpiplEnabled = false;
-  /** disable_fast_reboot's reason (skiboot core/fast-reboot.c); an MPIPL boot sets "MPIPL Boot" (spec 21.1). */
+  /** disable_fast_reboot's reason (skiboot core/fast-reboot.c); an MPIPL boot sets "MPIPL Boot" (spec step 21). */
   fastRebootDisabled: string | undefined = undefined;
   opalDumpAddr = 0;
   opalDumpSizeBytes = 0;
@@ -497,7 +497,7 @@ export class SkibootModel implements Skiboot {
 
   /**
    * OPAL_CEC_REBOOT2(FAST) (skiboot core/platform.c): fast_reboot() does not return when it works;
-   * when fast reboot is disabled (after an MPIPL boot, spec 21.1) it returns and the call answers
+   * when fast reboot is disabled (after an MPIPL boot, spec step 21) it returns and the call answers
    * OPAL_UNSUPPORTED, leaving the kernel to ask for another kind of reboot.
    */
   protected opalFastReboot(p: Platform): bigint {
