@@ -69,3 +69,14 @@ describe('fast reboot', () => {
     expect(SkibootMap.MDST_TABLE_OFF).toBe(0x10c00);
   });
 });
+
+describe('OPAL abort while the kernel registers', () => {
+  it('Linux invalidates the dump (no fresh crash-info header): vmcore and opalcore are not judged, with the cause', () => {
+    const spec: ScenarioSpec = { ...base, crashes: [{ afterBootCycles: 200, pir: 0, source: 'opal' }] };
+    const { r } = run(spec);
+    expect(failed(r)).toBe('');
+    const opalcore = r.invariants.find((i) => i.id === 'opalcore')!;
+    expect(opalcore.judged).toBe(false);
+    expect(opalcore.notJudgedCause).toMatch(/OPAL aborted before the kernel finished registering fadump/);
+  });
+});
