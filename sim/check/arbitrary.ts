@@ -20,10 +20,10 @@ import fc from 'fast-check';
 import type { MachineConfig } from '../machine/config.js';
 import { Topology } from '../machine/topology.js';
 import { WORKLOAD_NAMES, scratchArea, type CrashPoint, type OpalOp, type ScenarioSpec, type TableWrite } from './../scenario/scenario.js';
-import { SkibootMap } from '../participants/layout.js';
+import { MDST_MAX_ENTRIES, SkibootMap } from '../participants/layout.js';
 import { HIGH_ARENA_OFFSET_FROM_TOP } from '../scenario/run.js';
 import { referenceDumpArea, type Span } from '../scenario/patterns.js';
-import type { PlatformReservedRange } from '../scenario/scenario.js';
+import type { PlatformReservedRange, RebootPoint } from '../scenario/scenario.js';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -141,6 +141,28 @@ function opArb(ram: number, boots: number, metadataAddr: number | undefined): fc
   );
 }
 
+/** ADD_RANGEs of a table-filling batch: more than MDST and MDDT hold with OPAL's own pair and the kernel's. */
+export const FILL_BATCH_ADDS = MDST_MAX_ENTRIES + 2;
+
+/**
+ * A driver that registers page-sized ranges until the tables are full and then once or twice more
+ * (spec 6.1: OPAL_RESOURCE, nothing written): before, while or after the kernel registers. The
+ * sources lie in boot memory above the workload arenas, the destinations in the scratch area.
+ */
+function fillTableOpsArb(ram: number, boots: number): fc.Arbitrary<OpalOp[]> {
+  const s = scratchArea(ram);
+  return fc
+    .record({ boot: fc.integer({ min: 0, max: boots - 1 }), start: fc.constantFrom(0, 2_000, KERNEL_REGISTERED_AFTER_CYCLES, KERNEL_REGISTERED_AFTER_CYCLES) })
+    .map(({ boot, start }) =>
+      Array.from({ length: FILL_BATCH_ADDS }, (_, i): OpalOp => ({
+        boot,
+        afterBootCycles: start + i,
+        call: 'ADD_RANGE',
+        args: [hex(0x0c00_0000 + i * PAGE), hex(s.start + 0x0400_0000 + i * PAGE), hex(PAGE)],
+      })),
+    );
+}
+
 function tableWriteArb(ram: number, boots: number): fc.Arbitrary<TableWrite> {
   return fc.record(
     {
@@ -253,6 +275,16 @@ const linuxArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({}) },
   { weight: 1, arbitrary: fc.constantFrom(0x3800_0000, 0x4000_0000).map((top) => ({ bootMemRegions: [{ startBytes: 0, sizeBytes: top }] })) },
   { weight: 1, arbitrary: fc.constantFrom(0x3400_0000, 0x3500_0000, 0x3800_0000, 0x4000_0000).map((start) => ({ reserveDumpAreaStartBytes: start })) },
+  // The kernel's view of RAM does not start at 0: its first boot-memory region (where it lives)
+  // starts a page or 32 MiB up, alone or with a second region after a hole. Linux counts the
+  // memory below as a hole under boot_mem_top, and the vmcore's boot-memory PT_LOADs are offset
+  // by the sizes of the regions before them, not by their addresses.
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(0x1_0000, 0x0200_0000), fc.boolean()).map(([start, split]) => ({
+      bootMemRegions: split ? [{ startBytes: start, sizeBytes: 0x1000_0000 - start }, { startBytes: 0x1800_0000, sizeBytes: 0x1800_0000 }] : [{ startBytes: start, sizeBytes: 0x3000_0000 - start }],
+    })),
+  },
   {
     weight: 1,
     arbitrary: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom(65536, 4096)).map(([holes, pageSizeBytes]) => {
@@ -298,6 +330,17 @@ function reservedRangesArb(config: MachineConfig, linux: Record<string, unknown>
   });
 }
 
+/**
+ * Reboots user space asks for (fast first, spec step 21; sim/scenario/scenario.ts RebootPoint): in the
+ * first kernel before it crashes (skiboot fast-reboots), or in a boot after a crash — the capture
+ * kernel after it released the dump, where skiboot must refuse the fast reboot — with later crashes
+ * in the boots that follow.
+ */
+function rebootsArb(crashes: number): fc.Arbitrary<RebootPoint[] | undefined> {
+  const point = fc.record({ boot: fc.integer({ min: 0, max: crashes }), afterBootCycles: fc.constantFrom(300, 1_500, 1_500, 2_500, 5_000) });
+  return fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.array(point, { minLength: 1, maxLength: 2 }) });
+}
+
 export function scenarioArb(o: GeneratorOptions): fc.Arbitrary<ScenarioSpec> {
   return configArb(o.ramSizeMaxBytes ?? 16 * GiB).chain((config) =>
     fc.tuple(crashesArb(config), linuxArb).chain(([crashes, linux]) =>
@@ -322,19 +365,22 @@ export function scenarioArb(o: GeneratorOptions): fc.Arbitrary<ScenarioSpec> {
           { weight: 1, arbitrary: fc.constant({ dropStash: true }) },
           { weight: 1, arbitrary: fc.constantFrom(0x100, 0x1000).map((allocSizeBytes) => ({ allocSizeBytes })) },
         ),
-        ops: fc.array(opArb(config.ramSizeBytes, crashes.length, metadataAddr), { maxLength: 12 }),
+        ops: fc
+          .tuple(fc.array(opArb(config.ramSizeBytes, crashes.length, metadataAddr), { maxLength: 12 }), fc.oneof({ weight: 7, arbitrary: fc.constant<OpalOp[]>([]) }, { weight: 1, arbitrary: fillTableOpsArb(config.ramSizeBytes, crashes.length) }))
+          .map(([random, fill]) => [...random, ...fill]),
         tableWrites: tableWritesArb(config.ramSizeBytes, crashes.length),
         releaseAfterCycles: fc.constant(1_000),
         maxCycles: fc.constant(100_000_000),
         patterns: fc.constantFrom(true, true, true, false),
         reservedRanges: fc.constant(reservedRanges),
+        reboots: rebootsArb(crashes.length),
       }).map(dropUndefined);
     }),
   );
 }
 
 /** A scenario as JSON would hold it: optional fields that are unset are absent, not undefined. */
-function dropUndefined(s: ScenarioSpec & { reservedRanges?: PlatformReservedRange[] | undefined }): ScenarioSpec {
-  const { reservedRanges, ...rest } = s;
-  return reservedRanges === undefined ? rest : { ...rest, reservedRanges };
+function dropUndefined(s: ScenarioSpec & { reservedRanges?: PlatformReservedRange[] | undefined; reboots?: RebootPoint[] | undefined }): ScenarioSpec {
+  const { reservedRanges, reboots, ...rest } = s;
+  return { ...rest, ...(reservedRanges === undefined ? {} : { reservedRanges }), ...(reboots === undefined ? {} : { reboots }) };
 }

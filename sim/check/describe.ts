@@ -30,6 +30,7 @@ export function describeScenario(spec: ScenarioSpec): string {
   for (const w of spec.tableWrites) {
     steps.push({ boot: w.boot, at: w.afterBootCycles, text: `${w.table}[${w.index}] ← {addr ${w.addr}, region 0x${w.region.toString(16)}, size 0x${w.sizeBytes.toString(16)}}${w.actCnt === undefined ? '' : `, act_cnt ${w.actCnt}`}` });
   }
+  for (const r of spec.reboots ?? []) steps.push({ boot: r.boot, at: r.afterBootCycles, text: `reboot at +${r.afterBootCycles} cycles (fast asked first)` });
   spec.crashes.forEach((cr, boot) => {
     const at = cr.atCycle ?? cr.afterBootCycles ?? 0;
     const what = cr.source === 'opal' ? 'OPAL abort' : 'crash';

@@ -7,6 +7,7 @@
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import type { RunResult } from '../scenario/run.js';
 import type { InvariantResult } from '../oracle/invariants.js';
+import { FILL_BATCH_ADDS } from './arbitrary.js';
 
 const MiB = 2 ** 20;
 const PAGE = 0x1_0000;
@@ -68,11 +69,15 @@ export const GENERATOR_CASES: readonly Case[] = [
   { name: 'MDST/MDDT sizes disagree at one index', section6: false, holds: (s) => s.tableWrites.some((w) => w.table === 'MDST' && s.tableWrites.some((v) => v.table === 'MDDT' && v.index === w.index && v.boot === w.boot && v.sizeBytes !== w.sizeBytes)) },
   { name: 'act_cnt set on one table only', section6: false, holds: (s) => s.tableWrites.some((w) => w.actCnt !== undefined && !s.tableWrites.some((v) => v.table !== w.table && v.boot === w.boot && v.actCnt === w.actCnt)) },
   { name: 'full table, then ADD_RANGE', section6: false, holds: (s) => s.tableWrites.some((w) => (w.actCnt ?? 0) >= 63 && adds(s).some((o) => o.boot === w.boot && o.afterBootCycles > w.afterBootCycles)) },
+  { name: 'tables filled by ADD_RANGE, then more', section6: false, holds: (s) => [...new Set(adds(s).map((o) => o.boot))].some((b) => adds(s).filter((o) => o.boot === b).length >= FILL_BATCH_ADDS) },
   { name: 'boot memory top above skiboot', section6: false, holds: (s) => Array.isArray(s.linux['bootMemRegions']) && (s.linux['bootMemRegions'] as { startBytes: number; sizeBytes: number }[]).some((r) => r.startBytes + r.sizeBytes > 0x3000_0000) },
+  { name: 'kernel’s RAM view not starting at 0', section6: false, holds: (s) => Array.isArray(s.linux['bootMemRegions']) && ((s.linux['bootMemRegions'] as { startBytes: number }[])[0]?.startBytes ?? 0) > 0 },
   { name: 'pinned dump-area start', section6: false, holds: (s) => s.linux['reserveDumpAreaStartBytes'] !== undefined },
   { name: 'platform-reserved range near the dump area', section6: false, holds: (s) => (s.reservedRanges ?? []).length > 0 },
   { name: 'CPUs panicking in the same cycle', section6: false, holds: (s) => s.crashes.some((c) => (c.alsoPanic ?? []).some((a) => a.afterCycles === 0)) },
   { name: 'a CPU panicking within the crash path', section6: false, holds: (s) => s.crashes.some((c) => (c.alsoPanic ?? []).some((a) => a.afterCycles > 0)) },
+  { name: 'reboot in the first kernel (fast reboot)', section6: false, holds: (s) => (s.reboots ?? []).some((r) => r.boot === 0) },
+  { name: 'reboot after a crash (fast refused after an MPIPL boot)', section6: false, holds: (s) => (s.reboots ?? []).some((r) => r.boot > 0) },
 ];
 
 export interface InvariantCounts {

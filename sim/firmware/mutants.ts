@@ -32,6 +32,7 @@ import { oracleClassMutants } from './mutants/oracle-classes.js';
 export { memWithCopy, mutantProfile, platformWith, rewriteRecords, skibootOptionsOf, type Mutant, type MutantParticipant, type RegRecord } from './mutant-kit.js';
 import { memWithCopy, mutantProfile, platformWith, rewriteRecords, skibootOptionsOf, type Mutant } from './mutant-kit.js';
 import { GENERATOR_CLASS_MUTANTS } from './mutants/generator-classes.js';
+import { lateClassMutants } from './mutants/late-classes.js';
 
 // ====================================================================== hostboot
 
@@ -306,6 +307,16 @@ function linux(name: string, description: string, bug: LinuxBug): Mutant {
 /** Issue 11, the oracle's blind spots (sim/firmware/mutants/oracle-classes.ts). */
 export const ORACLE_CLASS_MUTANTS: readonly Mutant[] = oracleClassMutants(mutantProfile);
 
+/** Issue 11, the classes left after the first two catalogues (sim/firmware/mutants/late-classes.ts). */
+export const LATE_CLASS_MUTANTS: readonly Mutant[] = [
+  ...lateClassMutants(mutantProfile),
+  // Boot memory not starting at 0 (the kernel's view of RAM): the offset into the copy is taken
+  // from the region's address, as if boot memory were one block from physical 0.
+  linux('linux-ptload-offset-from-zero', "the capture kernel's boot-memory PT_LOADs take p_offset = boot_mem_dest_addr + p_paddr, which is right only when boot memory is one block starting at physical 0", {
+    afterCapture: (p, _k, c) => editPtLoads(p, c, (ph, first) => (ph.offset !== ph.paddr && first !== undefined ? first + ph.paddr : ph.offset)),
+  }),
+];
+
 export const MUTANTS: readonly Mutant[] = [
   sbe('sbe-stash-primary-only', 'only the primary chip’s SBE keeps the STASH_MPIPL_CONFIG base; a secondary SBE takes S0 first and hands hostboot no base', SbeStashPrimaryOnly),
   sbe('sbe-s0-without-clock-stop', 'the SBE acknowledges S0 in the host doorbell but never stops the clocks, so skiboot times out into a normal reboot', SbeS0WithoutClockStop),
@@ -348,4 +359,5 @@ export const MUTANTS: readonly Mutant[] = [
   }),
   ...ORACLE_CLASS_MUTANTS,
   ...GENERATOR_CLASS_MUTANTS,
+  ...LATE_CLASS_MUTANTS,
 ];

@@ -41,6 +41,8 @@ export interface MachineHooks {
   afterPreservation?(result: HostbootResult): void;
   /** A normal IPL begins (after power-on, never): before hostboot runs, the oracle's snapshot. */
   beforeNormalIpl?(): void;
+  /** A fast reboot begins (skiboot reboots the machine itself, no hostboot): the oracle's snapshot. */
+  beforeFastReboot?(): void;
   /** A caller enters OPAL: before skiboot runs the call. */
   beforeOpalCall?(who: Participant, callerPir: number, token: number, args: readonly bigint[]): void;
   /** skiboot finished a call; `returned` is false when it started the machine going down. */
@@ -57,7 +59,8 @@ export interface MachineHooks {
   onCheckstop?(reason: string): void;
 }
 
-export type IplKind = 'power-on' | 'normal' | 'mpipl';
+/** How the machine came up: `fast` is skiboot's fast reboot, which skips hostboot (docs/modelling-choices.md). */
+export type IplKind = 'power-on' | 'normal' | 'mpipl' | 'fast';
 
 export { ForkError } from './fork.js';
 
@@ -203,6 +206,20 @@ export class Machine implements Platform {
     this.queue.pushCall(this.currentCycle + 1, 'normal reboot', { owner: this, method: 'ipl', args: ['normal', undefined], epoch: ANY_EPOCH });
   }
 
+  /**
+   * skiboot's fast reboot: every thread is reset into skiboot, which keeps running (the same
+   * instance, its memory and device tree) and boots the payload again; hostboot does not run.
+   */
+  requestFastReboot(reason: string): boolean {
+    // Only a skiboot with a fast-reboot path (its own `fastReboot`) can keep running through one.
+    if (this.skiboot?.fastReboot === undefined) return false;
+    if (this.mpiplPending || this.rebootPending) return true;
+    this.rebootPending = true;
+    this.emit('machine', 'ipl', { kind: 'fast', reason, phase: 'requested' });
+    this.queue.pushCall(this.currentCycle + 1, 'fast reboot', { owner: this, method: 'ipl', args: ['fast', undefined], epoch: ANY_EPOCH });
+    return true;
+  }
+
   goingDown(): boolean {
     return this.mpiplPending || this.rebootPending;
   }
@@ -255,13 +272,19 @@ export class Machine implements Platform {
     this.rebootPending = false;
     this.queue.clear();
     if (kind === 'normal') this.hooks.beforeNormalIpl?.();
+    if (kind === 'fast') this.hooks.beforeFastReboot?.();
     this.resetThreads();
-    if (kind !== 'mpipl') this.profile.makeHostboot().normalIpl(this, this.profile.images());
+    if (kind === 'power-on' || kind === 'normal') this.profile.makeHostboot().normalIpl(this, this.profile.images());
     const booted: IplKind = kind === 'mpipl' && mpipl?.mpiplBoot !== true ? 'normal' : kind;
     this.bootCount++;
     this.emit('machine', 'ipl', { kind: booted, boot: this.bootCount });
-    this.skiboot = this.profile.makeSkiboot();
-    this.skiboot.boot(this);
+    const running = this.skiboot;
+    if (kind === 'fast' && running?.fastReboot !== undefined) {
+      running.fastReboot(this); // requestFastReboot queued it only for a skiboot that has the path
+    } else {
+      this.skiboot = this.profile.makeSkiboot();
+      this.skiboot.boot(this);
+    }
     if (this.checkpointEveryCycles !== undefined) this.checkpoint();
     this.hooks.afterFirmwareBoot?.(booted);
     this.linux = this.profile.makeLinux();

@@ -57,6 +57,14 @@ export class PhysicalMemory {
    * clone it), and when a page starts being watched. A cached page is valid while this is equal.
    */
   pageEpoch = 0;
+  /**
+   * Counts every event that lets a page object of this memory be seen from elsewhere (a snapshot,
+   * a page shared by a copy, a digest caching a shared page's hash): a watch (beginWatch) gives
+   * its pages back only if none happened while it ran.
+   */
+  private shareEvents = 0;
+  /** The watch in progress: pages allocated, cloned or replaced since beginWatch, and the ownership before it. */
+  private watch: { before: Map<number, Uint8Array | undefined>; owned: (Uint8Array | undefined)[]; shareEvents: number } | undefined;
 
   constructor(readonly sizeBytes: number) {
     assert(Number.isSafeInteger(sizeBytes) && sizeBytes > 0 && sizeBytes % PAGE_SIZE === 0, 'RAM size is whole pages');
@@ -90,7 +98,9 @@ export class PhysicalMemory {
       dir.digest = undefined;
       dir.owned[slot] = 1;
       this.pageEpoch++;
+      this.logWatched(pageIndex, undefined);
     } else if (dir.owned[slot] === 0) {
+      this.logWatched(pageIndex, page);
       page = page.slice();
       dir.pages[slot] = page;
       dir.digest = undefined;
@@ -106,6 +116,7 @@ export class PhysicalMemory {
   private sharePage(pageIndex: number, page: Uint8Array | undefined): void {
     this.notifyWrite(pageIndex);
     this.pageEpoch++;
+    if (this.watch !== undefined) this.logWatched(pageIndex, this.dirs[pageIndex >>> DIR_SHIFT]?.pages[pageIndex & DIR_MASK]);
     const d = pageIndex >>> DIR_SHIFT;
     let dir = this.dirs[d];
     if (page === undefined) {
@@ -123,6 +134,12 @@ export class PhysicalMemory {
       dir.owned[pageIndex & DIR_MASK] = 0;
     }
     if (pageIndex === this.wIndex) this.wIndex = -1;
+  }
+
+  /** A watched page's first write: keep the page as the stretch found it. */
+  private logWatched(pageIndex: number, page: Uint8Array | undefined): void {
+    const w = this.watch;
+    if (w !== undefined && !w.before.has(pageIndex)) w.before.set(pageIndex, page);
   }
 
   // ---------------------------------------------------------------- code-page watch
@@ -344,6 +361,7 @@ export class PhysicalMemory {
 
   private markShared(pageIndex: number): void {
     this.pageEpoch++;
+    this.shareEvents++;
     const dir = this.dirs[pageIndex >>> DIR_SHIFT];
     if (dir !== undefined) dir.owned[pageIndex & DIR_MASK] = 0;
     if (pageIndex === this.wIndex) this.wIndex = -1;
@@ -423,6 +441,7 @@ export class PhysicalMemory {
   snapshot(): PhysicalMemory {
     const snap = new PhysicalMemory(this.sizeBytes);
     this.pageEpoch++;
+    this.shareEvents++;
     for (let d = 0; d < this.dirs.length; d++) {
       const dir = this.dirs[d];
       if (dir === undefined) continue;
@@ -431,6 +450,52 @@ export class PhysicalMemory {
     }
     this.wIndex = -1;
     return snap;
+  }
+
+  /**
+   * Watch the writes of a short stretch (the oracle around one OPAL call, issue 11): from now on,
+   * every page is written through the copy-on-write path, which keeps the page as it was before
+   * the stretch's first write to it. No page is copied and no snapshot is taken. endWatch ends it.
+   */
+  beginWatch(): void {
+    // A watch whose stretch never ended (the watched call threw) is ended here.
+    if (this.watch !== undefined) this.endWatch();
+    const owned = this.dirs.map((dir) => {
+      if (dir === undefined) return undefined;
+      const before = dir.owned;
+      dir.owned = new Uint8Array(DIR_ENTRIES);
+      return before;
+    });
+    this.pageEpoch++;
+    this.wIndex = -1;
+    this.watch = { before: new Map(), owned, shareEvents: this.shareEvents };
+  }
+
+  /**
+   * End the watch: every page written since beginWatch (ascending) with its bytes before the
+   * stretch (a page written back to the same bytes is listed too). Pages the stretch left alone
+   * are this memory's own again, as before, unless something came to share pages meanwhile (a
+   * snapshot, a shared copy, a digest): then they stay shared, which is always safe.
+   */
+  endWatch(): { pageIndex: number; before: Uint8Array }[] {
+    const w = this.watch;
+    assert(w !== undefined, 'endWatch without beginWatch');
+    this.watch = undefined;
+    const written = [...w.before.keys()].sort((a, b) => a - b);
+    if (this.shareEvents === w.shareEvents) {
+      const kept = written.map((i) => this.dirs[i >>> DIR_SHIFT]?.owned[i & DIR_MASK] ?? 0);
+      w.owned.forEach((owned, d) => {
+        const dir = this.dirs[d];
+        if (owned !== undefined && dir !== undefined) dir.owned = owned;
+      });
+      written.forEach((i, k) => {
+        const dir = this.dirs[i >>> DIR_SHIFT];
+        if (dir !== undefined) dir.owned[i & DIR_MASK] = kept[k]!;
+      });
+      this.pageEpoch++;
+      this.wIndex = -1;
+    }
+    return written.map((pageIndex) => ({ pageIndex, before: w.before.get(pageIndex) ?? ZERO_PAGE }));
   }
 
   /** Number of pages currently backed by host memory (shared pages counted once per instance). */
@@ -457,6 +522,7 @@ export class PhysicalMemory {
 
   /** Digest of the whole RAM contents: absent pages and all-zero pages digest alike. */
   digest(): Digest {
+    this.shareEvents++; // shared pages' hashes get cached by page object
     const h = new Digester().f64(this.sizeBytes);
     for (let d = 0; d < this.dirs.length; d++) {
       const dir = this.dirs[d];

@@ -1,8 +1,9 @@
 /**
  * `registration-effective`, per OPAL call (design section 6; spec 6.1, 6.2, step 26): every call
  * the oracle sees at the OPAL entry point is judged on the MPIPL structures before and after it
- * (a byte copy of those blocks: a memory-wide copy-on-write snapshot per call made every later
- * workload store clone its page, so writes elsewhere are not judged per call; docs/invariants.md).
+ * (a byte copy of those blocks), and on the rest of RAM: the oracle takes a copy-on-write snapshot
+ * at the entry point and, after the call, reads only the pages whose identity changed; outside
+ * skiboot's own reservations (callWritableSpans) none may differ.
  *
  * The oracle works out, from the spec's rules and the memory before the call, what the call must
  * return and what it must leave in the MPIPL structures, then compares:
@@ -18,7 +19,7 @@
  */
 import type { PhysicalMemory } from '../mem/physical-memory.js';
 import { hex } from '../core/u64.js';
-import { HRMOR_BIT, MDRT_ENTRY_SIZE, MDST_ENTRY_SIZE, MDST_MAX_ENTRIES, MdstEntry, MpiplMetadata, Ntuple, SkibootMap, SpirahNtuple } from '../participants/layout.js';
+import { opalDumpSize, HRMOR_BIT, MDRT_ENTRY_SIZE, MDST_ENTRY_SIZE, MDST_MAX_ENTRIES, MdstEntry, MpiplMetadata, Ntuple, SkibootMap, SpirahNtuple } from '../participants/layout.js';
 import { DumpRegion, MpiplOp, MpiplTag, OpalRc, OpalToken, rcName, MPIPL_OP_NAMES, OPAL_TOKEN_NAMES } from '../participants/opal-api.js';
 import { METADATA, MDRT_BASE, SPIRAH } from './readers.js';
 
@@ -132,6 +133,29 @@ class Expected {
 function addrValid(a: bigint, ramSizeBytes: number): boolean {
   const nibble = a >> 60n;
   return (nibble === 0n || nibble === 0xcn) && (a & 0x0fff_ffff_ffff_ffffn) <= BigInt(ramSizeBytes);
+}
+
+/**
+ * Where a call may write at all: skiboot's own reservations (spec step 4: `ibm,firmware-code`, in
+ * which the tables, metadata area, MDRT, console and heap lie, and `ibm,firmware-stacks`), and the
+ * 8 bytes QUERY_TAG answers into. The bytes of the MPIPL blocks inside are judged exactly by
+ * opalCallProblem; this only bounds everything else.
+ */
+export function callWritableSpans(call: ObservedCall, facts: MachineFacts): { start: number; end: number }[] {
+  const spans: { start: number; end: number }[] = [{ start: BASE, end: BASE + opalDumpSize(facts.cpuMaxPir) }];
+  if (call.token === OpalToken.MPIPL_QUERY_TAG) {
+    const ptr = call.args[1] ?? 0n;
+    if (addrValid(ptr, facts.ramSizeBytes)) {
+      const at = Number(ptr & 0x0fff_ffff_ffff_ffffn);
+      spans.push({ start: at, end: at + 8 });
+    }
+  }
+  return spans;
+}
+
+/** The call as a reader names it: `OPAL_MPIPL_UPDATE(ADD_RANGE, src, dest, size)`. */
+export function describeCall(c: ObservedCall): string {
+  return callName(c);
 }
 
 function callName(c: ObservedCall): string {

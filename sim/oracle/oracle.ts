@@ -13,13 +13,14 @@ import type { IplHandoff } from '../participants/platform.js';
 import type { Faults } from '../scenario/scenario.js';
 import type { Participant } from '../trace/events.js';
 import { hex } from '../core/u64.js';
-import { DT_DUMP_NODE, FW_LOAD_AREA, HRMOR_BIT, SkibootMap, SpirahNtuple, CORE_STATE_INACTIVE } from '../participants/layout.js';
-import { MpiplTag, OpalToken } from '../participants/opal-api.js';
+import { DT_DUMP_NODE, FW_LOAD_AREA, HRMOR_BIT, SkibootMap, SpirahNtuple, CORE_STATE_INACTIVE, opalDumpSize } from '../participants/layout.js';
+import { scratchArea } from '../scenario/scenario.js';
+import { MpiplTag, OpalToken, rcName } from '../participants/opal-api.js';
 import { expectedPairs, whyInvalid, type Expectation, type Span } from './rules.js';
 import { mdrtExactProblem, mdrtUntouchedProblem } from './mdrt-exact.js';
 import { cpuFormatProblem, cpuPresenceProblem } from './cpu-format.js';
-import { captureBefore, opalCallProblem, type CallBefore } from './opal-calls.js';
-import { actCnt, readTable, MDRT_BASE, parseCpuData, physical, readFadumpStruct, readMdrt, readMetadata, readProcDump, read16, read32, read64, tryRead, type MdrtRecord, type ParsedThread } from './readers.js';
+import { callWritableSpans, captureBefore, describeCall, opalCallProblem, type CallBefore } from './opal-calls.js';
+import { actCnt, readTable, MDRT_BASE, METADATA, SPIRAH, parseCpuData, physical, readFadumpStruct, readMdrt, readMetadata, readProcDump, read16, read32, read64, tryRead, type MdrtRecord, type ParsedThread } from './readers.js';
 import { EM_PPC64, ET_CORE, NT_PRSTATUS, parseCore, parseNotes, prstatusRegs, PRSTATUS_PID_OFFSET, PT_LOAD, PT_NOTE } from './elf-read.js';
 import type { InvariantId, InvariantResult } from './invariants.js';
 
@@ -92,11 +93,22 @@ export class Oracle implements MachineHooks {
   readonly rounds: Round[] = [];
   readonly results: InvariantResult[] = [];
   private current: Round | undefined;
-  /** Memory when the call in progress entered OPAL (copy-on-write), and whether the dump node was there. */
+  /**
+   * Memory when the call in progress entered OPAL: the judged blocks as bytes (the rest of RAM is
+   * watched by the memory itself, PhysicalMemory.beginWatch), and whether the dump node was there.
+   */
   private callBefore: { blocks: CallBefore; dumpPublished: boolean } | undefined;
   private calls: CallLedger = { judged: 0, problem: undefined };
   /** Memory when a normal IPL began (copy-on-write): judged once skiboot is up. */
   private normalIplBefore: PhysicalMemory | undefined;
+  /** Memory and the device tree's mpipl-boot when a fast reboot began: judged once skiboot is up. */
+  private fastRebootBefore: PhysicalMemory | undefined;
+  /**
+   * Crash-info headers that looked armed when the machine rebooted without a crash (a user-space
+   * reboot): the next kernel finds them in memory before it registers, so from then on such a
+   * header proves nothing about this boot (our kernel re-initialises it with the same bytes).
+   */
+  private staleHeaders: number[] = [];
 
   constructor(
     private readonly m: Machine,
@@ -169,17 +181,25 @@ export class Oracle implements MachineHooks {
 
   beforeOpalCall(): void {
     this.callBefore = { blocks: captureBefore(this.m.mem), dumpPublished: this.m.dt.hasNode(DT_DUMP_NODE) };
+    this.m.mem.beginWatch();
   }
 
   afterOpalCall(_who: Participant, _callerPir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void {
     const before = this.callBefore;
     this.callBefore = undefined;
+    // The pages the call wrote, each with its bytes before the call.
+    const written = before === undefined ? [] : this.m.mem.endWatch();
     if (before === undefined || this.calls.problem !== undefined) return;
     this.calls.judged++;
     const facts = { ramSizeBytes: this.m.config.ramSizeBytes, cpuMaxPir: this.m.topology.cpuMaxPir };
     let problem: string | undefined;
     try {
-      problem = opalCallProblem(before.blocks, this.m.mem, { token, args, rc, returned, dumpPublished: before.dumpPublished }, facts);
+      const call = { token, args, rc, returned, dumpPublished: before.dumpPublished };
+      problem = opalCallProblem(before.blocks, this.m.mem, call, facts);
+      if (problem === undefined) {
+        const stray = firstUndeclaredWriteIn(written, this.m.mem, callWritableSpans(call, facts));
+        if (stray !== undefined) problem = `${describeCall(call)} returned ${returned ? rcName(rc) : '(no return)'} and wrote outside its tables, the metadata area and skiboot's reservations: ${stray}`;
+      }
     } catch (e) {
       problem = `oracle error while judging an OPAL call (${e instanceof Error ? e.message : String(e)})`;
     }
@@ -202,6 +222,14 @@ export class Oracle implements MachineHooks {
 
   beforeNormalIpl(): void {
     this.normalIplBefore = this.m.mem.snapshot();
+    this.noteStaleHeader();
+  }
+
+  /** A reboot without a round in progress: an armed-looking header left behind is stale from now on. */
+  private noteStaleHeader(): void {
+    if (this.current !== undefined) return;
+    const hdr = tryRead(() => this.armedHeader(this.m.mem));
+    if (hdr !== undefined && !this.staleHeaders.includes(hdr)) this.staleHeaders.push(hdr);
   }
 
   /**
@@ -227,6 +255,51 @@ export class Oracle implements MachineHooks {
     if (!mpiplBootJudged) {
       const present = this.mpiplBootNow();
       this.record('mpipl-boot', !present, `normal IPL; mpipl-boot ${present ? 'present (stale)' : 'absent'}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ fast reboot
+
+  beforeFastReboot(): void {
+    this.fastRebootBefore = this.m.mem.snapshot();
+    this.noteStaleHeader();
+  }
+
+  /**
+   * A fast reboot (skiboot reboots the machine itself, no hostboot; docs/modelling-choices.md):
+   * skiboot may rewrite its own image and stacks and may clear memory nobody reserved
+   * (mem_region_clear_unused), nothing else. `opal_mpipl_init` does not run (spec step 5), so
+   * SPIRA-H, MDST, MDDT, the metadata area and MDRT are as they were, the memory the spec and the
+   * platform reserve is untouched, and `mpipl-boot` is absent: after an MPIPL boot skiboot must
+   * refuse a fast reboot (spec step 21), or the next kernel would take a dump that is not there.
+   */
+  private checkFastReboot(before: PhysicalMemory, mpiplBootJudged: boolean): void {
+    const skibootOwn = { start: SkibootMap.SKIBOOT_BASE, end: SkibootMap.SKIBOOT_BASE + opalDumpSize(this.m.topology.cpuMaxPir) };
+    const mpiplBlocks: Span[] = [
+      { start: SPIRAH, end: SkibootMap.SKIBOOT_BASE + SkibootMap.PROC_DUMP_AREA_OFF + SkibootMap.PROC_DUMP_AREA_SIZE },
+      { start: SkibootMap.SKIBOOT_BASE + SkibootMap.MDST_TABLE_OFF, end: SkibootMap.SKIBOOT_BASE + SkibootMap.MDDT_TABLE_OFF + SkibootMap.MDDT_TABLE_SIZE },
+      { start: MDRT_BASE, end: METADATA + SkibootMap.DUMP_METADATA_AREA_SIZE },
+    ];
+    const opalDump = skibootOwn.end;
+    const scratch = scratchArea(this.m.config.ramSizeBytes);
+    const keep: Span[] = [
+      ...mpiplBlocks,
+      // ibm,firmware-dump and ibm,firmware-arch-registers (spec step 4): at most 2 chips × 512 KiB.
+      { start: opalDump, end: opalDump + (opalDump - SkibootMap.SKIBOOT_BASE) + this.m.config.chips * SkibootMap.ARCH_REGS_DATA_SIZE_PER_CHIP },
+      ...(this.options.firmwareScratch ?? []).map((r) => ({ start: r.start, end: r.start + r.sizeBytes })),
+      { start: scratch.start, end: scratch.start + scratch.sizeBytes },
+    ];
+    this.judge('no-collateral-writes', () => {
+      const first = firstFastRebootWrite(this.m.mem, before, skibootOwn, keep);
+      this.record('no-collateral-writes', first === undefined, first === undefined ? 'fast reboot: only skiboot’s own memory changed and unreserved memory was cleared' : `fast reboot: ${first}`);
+    });
+    this.judge('mdrt-exact', () => {
+      const problem = mdrtUntouchedProblem(this.m.mem, before);
+      this.record('mdrt-exact', problem === undefined, problem ?? 'fast reboot: MDRT left as it was');
+    });
+    if (!mpiplBootJudged) {
+      const present = this.mpiplBootNow();
+      this.record('mpipl-boot', !present, `fast reboot; mpipl-boot ${present ? 'present (stale: fast reboot after an MPIPL boot must be refused, spec step 21)' : 'absent'}`);
     }
   }
 
@@ -258,6 +331,9 @@ export class Oracle implements MachineHooks {
     const normalBefore = this.normalIplBefore;
     this.normalIplBefore = undefined;
     if (normalBefore !== undefined) this.checkNormalIpl(normalBefore, round !== undefined && round.clockStop === undefined);
+    const fastBefore = this.fastRebootBefore;
+    this.fastRebootBefore = undefined;
+    if (fastBefore !== undefined) this.checkFastReboot(fastBefore, round !== undefined && round.clockStop === undefined);
     if (round === undefined) return;
     if (round.clockStop === undefined) this.flushCalls(); // a round that ended in a normal reboot
     if (round.clockStop !== undefined) {
@@ -282,7 +358,14 @@ export class Oracle implements MachineHooks {
     if (round.clockStop !== undefined) {
       const cs = round.clockStop;
       this.judge('vmcore', () => this.checkVmcore(round, cs, linux));
-      this.judge('opalcore', () => this.checkOpalcore(round, cs, linux));
+      this.judge('opalcore', () => {
+        // An OPAL abort while the kernel was still registering leaves no fresh crash-info header:
+        // Linux then invalidates the whole dump (FREE_PRESERVED_MEMORY clears the OPAL tag too,
+        // spec step 26), so no OPAL core is its correct answer. The scenario's timing caused it.
+        const invalidated = round.panic === undefined && linux.capture?.opalcore === undefined && !(tryRead(() => this.fadumpArmed(cs.mem)) ?? false);
+        if (invalidated) return this.record('opalcore', true, 'not judged: OPAL aborted before the kernel finished registering fadump, so Linux invalidated the dump', 'OPAL aborted before the kernel finished registering fadump (no fresh crash-info header), so Linux invalidated the dump');
+        this.checkOpalcore(round, cs, linux);
+      });
     }
     this.current = undefined; // the round is over once the next kernel is up
   }
@@ -294,25 +377,31 @@ export class Oracle implements MachineHooks {
    * still re-registering after a release has not put its regions back yet: neither is armed.
    */
   private fadumpArmed(mem: PhysicalMemory): boolean {
+    const hdr = this.armedHeader(mem);
+    return hdr !== undefined && !this.staleHeaders.includes(hdr);
+  }
+
+  /** The crash-info header's address when fadump looks armed in `mem` (see fadumpArmed). */
+  private armedHeader(mem: PhysicalMemory): number | undefined {
     const md = readMetadata(mem);
-    if (md.kernelTag === 0n) return false;
+    if (md.kernelTag === 0n) return undefined;
     const endian = this.m.config.kernelEndian;
     const at = physical(md.kernelTag);
     const registered = tryRead(() => read16(mem, at + 6, endian)) ?? 0;
-    if (registered === 0) return false;
+    if (registered === 0) return undefined;
     const hdr = tryRead(() => Number(read64(mem, at + 8, endian)));
-    if (hdr === undefined) return false;
-    if (tryRead(() => read64(mem, hdr, endian)) !== FADMPSIG || tryRead(() => read32(mem, hdr + 0x0c, endian)) !== FADUMP_CPU_UNKNOWN) return false;
+    if (hdr === undefined) return undefined;
+    if (tryRead(() => read64(mem, hdr, endian)) !== FADMPSIG || tryRead(() => read32(mem, hdr + 0x0c, endian)) !== FADUMP_CPU_UNKNOWN) return undefined;
     const n = Math.min(actCnt(mem, SpirahNtuple.mdumpSrc), actCnt(mem, SpirahNtuple.mdumpDst));
     const mdst = readTable(mem, SpirahNtuple.mdumpSrc, n);
     const mddt = readTable(mem, SpirahNtuple.mdumpDst, n);
     for (let i = 0; i < Math.min(registered, 128); i++) {
       const src = tryRead(() => read64(mem, at + 0x10 + 24 * i, endian));
       const dest = tryRead(() => read64(mem, at + 0x10 + 24 * i + 8, endian));
-      if (src === undefined || dest === undefined) return false;
-      if (!mdst.some((e, k) => e.addr === (src | HRMOR_BIT) && mddt[k]?.addr === (dest | HRMOR_BIT))) return false;
+      if (src === undefined || dest === undefined) return undefined;
+      if (!mdst.some((e, k) => e.addr === (src | HRMOR_BIT) && mddt[k]?.addr === (dest | HRMOR_BIT))) return undefined;
     }
-    return true;
+    return hdr;
   }
 
   private mpiplBootNow(): boolean {
@@ -579,6 +668,8 @@ export class Oracle implements MachineHooks {
       const diff = mem.firstDifference(ph.offset, cs.mem, ph.paddr, ph.filesz);
       if (diff >= 0) return this.record('vmcore', false, `PT_LOAD p_paddr ${hex(ph.paddr)}: byte at +${hex(diff)} is ${hex(mem.read8(ph.offset + diff))}, clock-stop ${hex(cs.mem.read8(ph.paddr + diff))}`);
     }
+    const missing = this.missingBootMemLoad(cs, core.phdrs.filter((p) => p.type === PT_LOAD));
+    if (missing !== undefined) return this.record('vmcore', false, missing);
     const noteHdr = core.phdrs.find((p) => p.type === PT_NOTE);
     if (noteHdr === undefined) return this.record('vmcore', false, 'no PT_NOTE for CPU notes');
     const notes = parseNotes(mem.readBytes(noteHdr.offset, Math.min(noteHdr.filesz, 1 << 24)), core.littleEndian).filter((n) => n.type === NT_PRSTATUS);
@@ -590,6 +681,28 @@ export class Oracle implements MachineHooks {
     }
     const loads = core.phdrs.filter((p) => p.type === PT_LOAD).length;
     this.record('vmcore', true, `${loads} PT_LOADs equal clock-stop memory; ${notes.length} CPU notes match`);
+  }
+
+  /**
+   * The vmcore's first PT_LOADs are the boot-memory regions the crashed kernel registered, in its
+   * order (spec 7.1): region i of its metadata (at the KERNEL tag, clock-stop memory) at p_paddr =
+   * src with its size. Without this, a vmcore that left a region out — or exported it from where it
+   * does not start — would pass, since every PT_LOAD it does have holds the right bytes.
+   */
+  private missingBootMemLoad(cs: ClockStop, loads: readonly { paddr: number; filesz: number }[]): string | undefined {
+    const endian = this.m.config.kernelEndian;
+    const at = physical(readMetadata(cs.mem).kernelTag);
+    const regionCnt = read16(cs.mem, at + 4, endian);
+    const registered = Math.min(read16(cs.mem, at + 6, endian), regionCnt, 128);
+    for (let i = 0; i < registered; i++) {
+      const src = read64(cs.mem, at + 0x10 + 24 * i, endian);
+      const size = read64(cs.mem, at + 0x10 + 24 * i + 16, endian);
+      const ph = loads[i];
+      if (ph === undefined || BigInt(ph.paddr) !== src || BigInt(ph.filesz) !== size) {
+        return `boot-memory region ${i} (${hex(src)} + ${hex(size)}) registered by the crashed kernel is not PT_LOAD ${i}${ph === undefined ? '' : ` (p_paddr ${hex(ph.paddr)}, size ${hex(ph.filesz)})`}`;
+      }
+    }
+    return undefined;
   }
 
   /** Linux's note order (spec 7.2): firmware thread order, crashing CPU from the panic registers. */
@@ -717,6 +830,48 @@ function compareParsed(t: ParsedThread, s: ThreadSnapshot): string | undefined {
  * The first byte that differs between `now` and `before` outside every span of `declared`, as a
  * sentence, or undefined. Page identity makes untouched memory free to compare.
  */
+/**
+ * The first byte a fast reboot changed where it may not: outside `own` (skiboot's image and
+ * stacks) a byte may only become zero (cleared unused memory), and never inside `keep`.
+ */
+export function firstFastRebootWrite(now: PhysicalMemory, before: PhysicalMemory, own: Span, keep: readonly Span[]): string | undefined {
+  let first: string | undefined;
+  now.forEachDifferentPage(before, (pageIndex, mine, then) => {
+    if (first !== undefined) return;
+    const pageStart = pageIndex * PAGE_SIZE;
+    for (let i = 0; i < PAGE_SIZE; i++) {
+      if (mine[i] === then[i]) continue;
+      const a = pageStart + i;
+      const kept = keep.some((s) => a >= s.start && a < s.end);
+      if (!kept && (mine[i] === 0 || (a >= own.start && a < own.end))) continue;
+      first = `byte at ${hex(a)} changed from ${hex(then[i]!)} to ${hex(mine[i]!)}${kept ? ' inside memory the spec or the platform reserves' : ' (not a clear of unused memory)'}`;
+      return;
+    }
+  });
+  return first;
+}
+
+/** firstUndeclaredWrite over the pages a watch saw written, each with its bytes before. */
+export function firstUndeclaredWriteIn(pages: readonly { pageIndex: number; before: Uint8Array }[], now: PhysicalMemory, declared: readonly Span[]): string | undefined {
+  for (const { pageIndex, before } of pages) {
+    const pageStart = pageIndex * PAGE_SIZE;
+    if (declared.some((s) => pageStart >= s.start && pageStart + PAGE_SIZE <= s.end)) continue;
+    const first = firstUndeclaredByte(pageStart, now.readBytes(pageStart, PAGE_SIZE), before, declared);
+    if (first !== undefined) return first;
+  }
+  return undefined;
+}
+
+function firstUndeclaredByte(pageStart: number, mine: Uint8Array, then: Uint8Array, declared: readonly Span[]): string | undefined {
+  for (let i = 0; i < PAGE_SIZE; i++) {
+    if (mine[i] === then[i]) continue;
+    const a = pageStart + i;
+    if (declared.some((s) => a >= s.start && a < s.end)) continue;
+    return `byte at ${hex(a)} changed from ${hex(then[i]!)} to ${hex(mine[i]!)} outside every declared area`;
+  }
+  return undefined;
+}
+
 export function firstUndeclaredWrite(now: PhysicalMemory, before: PhysicalMemory, declared: readonly Span[]): string | undefined {
   let first: string | undefined;
   now.forEachDifferentPage(before, (pageIndex, mine, then) => {
@@ -724,13 +879,7 @@ export function firstUndeclaredWrite(now: PhysicalMemory, before: PhysicalMemory
     const pageStart = pageIndex * PAGE_SIZE;
     // Most differing pages are declared ones: skip a page a span covers whole.
     if (declared.some((s) => pageStart >= s.start && pageStart + PAGE_SIZE <= s.end)) return;
-    for (let i = 0; i < PAGE_SIZE; i++) {
-      if (mine[i] === then[i]) continue;
-      const a = pageStart + i;
-      if (declared.some((s) => a >= s.start && a < s.end)) continue;
-      first = `byte at ${hex(a)} changed from ${hex(then[i]!)} to ${hex(mine[i]!)} outside every declared area`;
-      return;
-    }
+    first = firstUndeclaredByte(pageStart, mine, then, declared);
   });
   return first;
 }

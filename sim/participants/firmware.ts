@@ -51,6 +51,12 @@ export interface Skiboot {
   boot(p: Platform): void;
   /** The OPAL entry point. Unknown tokens return OPAL_PARAMETER (opal_bad_token). */
   opalCall(p: Platform, callerPir: number, token: number, args: readonly bigint[]): bigint;
+  /**
+   * The fast-reboot path (skiboot core/fast-reboot.c): the same skiboot, still running, clears the
+   * memory nobody reserved and boots the payload again (`load_and_boot_kernel(true)`: no
+   * `opal_mpipl_init`, spec step 5). Only a skiboot that asked for a fast reboot is called here.
+   */
+  fastReboot?(p: Platform): void;
 }
 
 /** Where a crash comes from. */

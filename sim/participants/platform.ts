@@ -67,6 +67,13 @@ export interface Platform {
   /** A normal (non memory-preserving) reboot, e.g. OPAL_CEC_REBOOT or a failed MPIPL. */
   requestNormalReboot(reason: string): void;
   /**
+   * skiboot's fast reboot (OPAL_CEC_REBOOT2(FAST)): the threads are reset and the running skiboot's
+   * `fastReboot` boots the payload again, without hostboot. False when there is no fast-reboot
+   * path (the running skiboot has no `fastReboot`); optional: a platform without it has none
+   * either. skiboot then answers the request as unsupported.
+   */
+  requestFastReboot?(reason: string): boolean;
+  /**
    * True once an MPIPL or a reboot is under way. A call that started it (OPAL_CEC_REBOOT2) never
    * returns to its caller in reality, so a caller seeing this after the call treats it as not returned.
    */

@@ -127,7 +127,7 @@ export function patternPages(spec: ScenarioSpec, boot: number, arenas: readonly 
   const owned: Span[] = [...linux.bootMemRegions.map((r) => ({ start: r.startBytes, end: r.startBytes + r.sizeBytes })), highWindow, { start: s.start, end: s.start + s.sizeBytes }];
   const dump = referenceDumpArea(spec, linux);
   const holes: Span[] = [
-    { start: 0, end: kernelLayout(linux).exportEnd },
+    { start: kernelLayout(linux).textBase, end: kernelLayout(linux).exportEnd },
     WORKLOAD_IMAGE,
     ...arenas.map((a) => ({ start: a.base, end: a.base + a.sizeBytes })),
     ...FW_LOAD_AREA.map(([st, n]) => ({ start: st, end: st + n })),

@@ -157,6 +157,10 @@ export class ScenarioHarness implements MachineHooks {
    * crash's place among the actions of that cycle exactly as a run planned at that cycle has it.
    */
   holdCrashes = false;
+  /** User space asked for a reboot in this boot and the machine is going down: no crash lands any more. */
+  rebooting = false;
+  /** A CPU of this boot entered the panic path (or OPAL aborted): user space no longer runs. */
+  crashedThisBoot = false;
 
   readonly arenas: Arena[];
 
@@ -190,6 +194,7 @@ export class ScenarioHarness implements MachineHooks {
   }
 
   onPanic(pir: number, cause: CrashCause): void {
+    this.crashedThisBoot = true;
     this.oracle.onPanic(pir, cause);
   }
 
@@ -203,6 +208,10 @@ export class ScenarioHarness implements MachineHooks {
 
   beforeNormalIpl(): void {
     this.oracle.beforeNormalIpl();
+  }
+
+  beforeFastReboot(): void {
+    this.oracle.beforeFastReboot();
   }
 
   beforeOpalCall(): void {
@@ -273,6 +282,8 @@ export class ScenarioHarness implements MachineHooks {
     }
     oracle.afterLinuxBoot(kind, linux);
     this.bootIndex++;
+    this.rebooting = false;
+    this.crashedThisBoot = false;
     const plan = spec.crashes[this.bootIndex];
     if (spec.config.workload === 'machine-code' && opts.workload === undefined) {
       const image = workloadImageFor(spec);
@@ -287,6 +298,7 @@ export class ScenarioHarness implements MachineHooks {
     const captured = linux.capture !== undefined;
     for (const op of spec.ops) if (op.boot === this.bootIndex) m.scheduleCall(op.afterBootCycles, `harness ${op.call}`, this, 'opalOp', op);
     for (const w of spec.tableWrites) if (w.boot === this.bootIndex) m.scheduleCall(w.afterBootCycles, `harness ${w.table} write`, this, 'tableWrite', w);
+    for (const r of spec.reboots ?? []) if (r.boot === this.bootIndex) m.scheduleCall(r.afterBootCycles, 'user space: reboot', this, 'rebootNow');
     if (captured) m.scheduleCall(spec.releaseAfterCycles, 'user space: release_mem', this, 'release');
     if (plan === undefined) {
       // No more crashes: let the last kernel run a little (and release its dump), then stop.
@@ -313,6 +325,7 @@ export class ScenarioHarness implements MachineHooks {
   }
 
   crashNow(pir: number): void {
+    if (this.rebooting) return; // the CPUs are in firmware, rebooting: the planned crash is never reached
     this.crashesDone++;
     const plan: CrashPoint | undefined = this.spec.crashes[this.bootIndex];
     for (const a of plan?.alsoPanic ?? []) this.m.scheduleCall(a.afterCycles, `crash PIR ${hex(a.pir)} (also)`, this, 'alsoPanicNow', a.pir);
@@ -332,6 +345,7 @@ export class ScenarioHarness implements MachineHooks {
    */
   private opalAbort(pir: number): void {
     const m = this.m;
+    this.crashedThisBoot = true;
     m.emit('harness', 'crash', { pir, cause: 'opal-abort' });
     m.opalCallAs('harness', pir, OpalToken.CEC_REBOOT2, [OpalReboot.MPIPL, 0n]);
     if (!m.goingDown()) m.requestNormalReboot('OPAL abort: MPIPL not possible');
@@ -339,6 +353,21 @@ export class ScenarioHarness implements MachineHooks {
 
   release(): void {
     this.m.linux?.release(this.m);
+  }
+
+  /**
+   * User space reboots (ScenarioSpec.reboots): OPAL_CEC_REBOOT2(FAST) first, as a kernel configured
+   * for fast reset asks; when skiboot refuses (it returns), OPAL_CEC_REBOOT.
+   */
+  rebootNow(): void {
+    const m = this.m;
+    // After a panic (or an OPAL abort) user space is gone, and a machine going down reboots anyway.
+    if (this.crashedThisBoot || m.goingDown()) return;
+    const pir = m.threads[0]!.pir;
+    m.emit('harness', 'harness-op', { note: 'user space: reboot (fast reboot asked first)' });
+    m.opalCallAs('harness', pir, OpalToken.CEC_REBOOT2, [OpalReboot.FAST, 0n]);
+    if (!m.goingDown()) m.opalCallAs('harness', pir, OpalToken.CEC_REBOOT, []);
+    this.rebooting = m.goingDown();
   }
 
   finish(): void {

@@ -47,6 +47,18 @@ export interface PlatformReservedRange {
   readonly sizeBytes: number;
 }
 
+/**
+ * User space reboots the machine `afterBootCycles` into kernel boot `boot` (boots counted as
+ * crashes count them: the first kernel is boot 0): the kernel asks OPAL for a fast reboot
+ * (OPAL_CEC_REBOOT2(FAST)) and, when skiboot refuses it (after an MPIPL boot fast reboot is
+ * disabled, spec step 21), for a normal one (OPAL_CEC_REBOOT). A crash planned later in that boot is
+ * never reached; the next boot takes the next crash point.
+ */
+export interface RebootPoint {
+  readonly boot: number;
+  readonly afterBootCycles: number;
+}
+
 export interface Faults {
   /** Every SBE drops the stash chip-op: hostboot never learns the skiboot base. */
   readonly dropStash?: boolean;
@@ -116,6 +128,8 @@ export interface ScenarioSpec {
   readonly patterns?: boolean;
   /** Platform-reserved ranges (see PlatformReservedRange); absent = none. */
   readonly reservedRanges?: readonly PlatformReservedRange[];
+  /** Reboots user space asks for (see RebootPoint); absent = none. */
+  readonly reboots?: readonly RebootPoint[];
 }
 
 export interface ScenarioOverrides {

@@ -8,7 +8,7 @@ import { fail, intAt, isObject, knownKeys } from './validate-fields.js';
 import type { MachineConfig } from '../machine/config.js';
 import { Topology } from '../machine/topology.js';
 import { SkibootMap } from '../participants/layout.js';
-import type { CrashPoint, PlatformReservedRange, ScenarioSpec } from './scenario.js';
+import type { CrashPoint, PlatformReservedRange, RebootPoint, ScenarioSpec } from './scenario.js';
 
 /** A second panic later than this after the first is no longer "while the first is in the crash path". */
 export const ALSO_PANIC_AFTER_CYCLES_MAX = 100_000;
@@ -85,13 +85,27 @@ export function validateReservedRanges(v: unknown, field: string, ramSizeBytes: 
   });
 }
 
+export const REBOOTS_MAX = 16;
+
+/** Reboot points: a boot the crash points lead to (or one more per earlier reboot), a delay in range. */
+export function validateReboots(v: unknown, field: string, crashes: number): RebootPoint[] {
+  if (!Array.isArray(v) || v.length > REBOOTS_MAX) fail(field, `expected a list of at most ${REBOOTS_MAX} {boot, afterBootCycles}`);
+  return v.map((r, i) => {
+    const f = `${field}[${i}]`;
+    if (!isObject(r)) fail(f, 'expected {boot, afterBootCycles}');
+    knownKeys(r, f, ['boot', 'afterBootCycles']);
+    return { boot: intAt(r['boot'], `${f}.boot`, 0, crashes + v.length), afterBootCycles: intAt(r['afterBootCycles'], `${f}.afterBootCycles`, 0, 2 ** 50) };
+  });
+}
+
 /**
  * The fields of a scenario beyond the machine config, Linux options and faults: crash points,
- * patterns and reserved ranges. Returns the spec unchanged when valid.
+ * patterns, reserved ranges and reboots. Returns the spec unchanged when valid.
  */
 export function validateScenarioExtensions(spec: ScenarioSpec): ScenarioSpec {
   spec.crashes.forEach((c, k) => validateCrashPoint(c, `scenario.crashes[${k}]`, spec.config));
   if (spec.patterns !== undefined && typeof spec.patterns !== 'boolean') fail('scenario.patterns', 'expected a boolean');
   if (spec.reservedRanges !== undefined) validateReservedRanges(spec.reservedRanges, 'scenario.reservedRanges', spec.config.ramSizeBytes);
+  if (spec.reboots !== undefined) validateReboots(spec.reboots, 'scenario.reboots', spec.crashes.length);
   return spec;
 }

@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors.js';
 import { parseSeed } from '../core/prng.js';
 import { configFromObject, type MachineConfig } from '../machine/config.js';
 import { resolveLinuxOptions, type LinuxOptions } from '../participants/linux/options.js';
-import { validateCrashPoint, validateReservedRanges, validateScenarioExtensions } from './validate-extensions.js';
+import { validateCrashPoint, validateReboots, validateReservedRanges, validateScenarioExtensions } from './validate-extensions.js';
 import { fail, intAt, isObject, knownKeys } from './validate-fields.js';
 import { WORKLOAD_NAMES, type CrashPoint, type Faults, type OpalOp, type ScenarioSpec, type TableWrite } from './scenario.js';
 
@@ -138,7 +138,7 @@ function validateTableWrite(v: unknown, path: string, boots: number): TableWrite
  */
 export function validateScenario(obj: unknown, config: MachineConfig, path: string): ScenarioSpec {
   if (!isObject(obj)) fail(path, 'expected an object');
-  knownKeys(obj, path, ['seed', 'config', 'firmware', 'crashes', 'linux', 'faults', 'workloadName', 'ops', 'tableWrites', 'releaseAfterCycles', 'maxCycles', 'patterns', 'reservedRanges']);
+  knownKeys(obj, path, ['seed', 'config', 'firmware', 'crashes', 'linux', 'faults', 'workloadName', 'ops', 'tableWrites', 'releaseAfterCycles', 'maxCycles', 'patterns', 'reservedRanges', 'reboots']);
   const seed = obj['seed'];
   if (typeof seed !== 'string' || parseSeed(seed) !== seed) fail(`${path}.seed`, 'expected a seed (1–128 letters, digits, . _ -)');
   const firmware = obj['firmware'];
@@ -173,6 +173,7 @@ export function validateScenario(obj: unknown, config: MachineConfig, path: stri
     maxCycles,
     ...(obj['patterns'] === undefined ? {} : { patterns: obj['patterns'] as boolean }),
     ...(obj['reservedRanges'] === undefined ? {} : { reservedRanges: validateReservedRanges(obj['reservedRanges'], `${path}.reservedRanges`, config.ramSizeBytes) }),
+    ...(obj['reboots'] === undefined ? {} : { reboots: validateReboots(obj['reboots'], `${path}.reboots`, crashPoints.length) }),
   };
   return validateScenarioExtensions(spec);
 }

@@ -40,7 +40,7 @@ describe('options', () => {
       { pageSizeBytes: 8192 },
       { bootMemRegions: [] },
       { bootMemRegions: [{ startBytes: 0, sizeBytes: 0x1000_0000 }] },
-      { bootMemRegions: [{ startBytes: 0x10000, sizeBytes: 0x3000_0000 }] },
+      { bootMemRegions: [{ startBytes: 0x0400_0000, sizeBytes: 0x3000_0000 }] }, // the kernel's RAM view may start above 0, but at most 32 MiB up
       { bootMemRegions: [{ startBytes: 0, sizeBytes: 0x2000_0000 }, { startBytes: 0x1000_0000, sizeBytes: 0x2000_0000 }] },
       { bootMemRegions: [{ startBytes: 0, sizeBytes: 0x3000_1000 }] },
       { reserveDumpAreaStartBytes: 0x1000_0000 },

@@ -122,13 +122,14 @@ export function planFadump(o: LinuxOptions, ramSizeBytes: number, reserved: read
 /**
  * The boot-memory regions as Linux sees them: the option regions split at max_copy_size, minus
  * the firmware-reserved ranges (no-map memory is not in memblock, so it is a hole in boot memory),
- * each piece shrunk inward to whole pages. The kernel's own area at 0 must stay whole.
+ * each piece shrunk inward to whole pages. The kernel's own area must stay whole.
  */
 export function bootMemoryPieces(o: LinuxOptions, reserved: readonly Range[]): { ok: true; pieces: BootMemRegion[] } | { ok: false; message: string } {
   const page = o.pageSizeBytes;
-  const kernelArea = { start: 0, end: kernelLayout(o).exportEnd };
+  const layout = kernelLayout(o);
+  const kernelArea = { start: layout.textBase, end: layout.exportEnd };
   const clash = reserved.find((r) => overlaps(r, kernelArea));
-  if (clash !== undefined) return { ok: false, message: `Firmware-reserved memory at 0x${clash.start.toString(16)} overlaps the kernel at 0` };
+  if (clash !== undefined) return { ok: false, message: `Firmware-reserved memory at 0x${clash.start.toString(16)} overlaps the kernel at 0x${layout.textBase.toString(16)}` };
   const pieces: BootMemRegion[] = [];
   for (const b of splitBootMemRegions(o)) {
     for (const r of subtractRanges([{ start: b.startBytes, end: b.startBytes + b.sizeBytes }], reserved)) {

@@ -46,14 +46,21 @@ export const DEFAULT_LINUX_OPTIONS: LinuxOptions = {
 };
 
 /**
- * Kernel-private layout of boot memory (our choice; Linux runs at physical 0):
+ * Kernel-private layout of boot memory (our choice; Linux runs at the start of region 0, physical 0 by default):
  * [0, image) kernel text, then KERNEL_DATA_SIZE of kernel data (vmcoreinfo note, panic string,
  * the QUERY_TAG result buffer), then EXPORT_AREA_SIZE where the capture kernel allocates the
- * buffers it exports (elfcorehdr, CPU notes). Region 0 must start at 0 and hold all of it.
+ * buffers it exports (elfcorehdr, CPU notes). Region 0 must hold all of it.
  */
 export const KERNEL_DATA_SIZE = 0x1_0000;
 export const EXPORT_AREA_SIZE = 16 * 2 ** 20;
 export const KernelData = { vmcoreinfo: 0x0000, VMCOREINFO_MAX: 0x1000, panicString: 0x1000, PANIC_STRING_MAX: 0x100, queryBuffer: 0x1100 } as const;
+
+/**
+ * How far above physical 0 the kernel's view of RAM may start (its first boot-memory region, where
+ * the kernel lives): memory below is not the kernel's, and Linux counts it as a hole below
+ * boot_mem_top (spec step 22). 32 MiB keeps the kernel below the workload image at 64 MiB.
+ */
+export const BOOT_MEM_START_MAX = 0x0200_0000;
 
 /** Addresses derived from the options (all in region 0). */
 export interface KernelLayout {
@@ -67,10 +74,12 @@ export interface KernelLayout {
 }
 
 export function kernelLayout(o: LinuxOptions): KernelLayout {
-  const dataBase = o.kernelImageSizeBytes;
+  // The kernel sits at the start of boot memory: physical 0, unless the kernel's view of RAM starts higher.
+  const textBase = o.bootMemRegions[0]?.startBytes ?? 0;
+  const dataBase = textBase + o.kernelImageSizeBytes;
   const exportBase = dataBase + KERNEL_DATA_SIZE;
   return {
-    textBase: 0,
+    textBase,
     dataBase,
     vmcoreinfoAddr: dataBase + KernelData.vmcoreinfo,
     panicStringAddr: dataBase + KernelData.panicString,
@@ -138,8 +147,9 @@ export function resolveLinuxOptions(overrides: Partial<LinuxOptions> = {}): Linu
   });
   const layout = kernelLayout(o);
   const first = regs[0]!;
-  if (first.startBytes !== 0 || first.sizeBytes < layout.exportEnd) {
-    fail('bootMemRegions[0]', `must start at 0 and hold the kernel (at least 0x${layout.exportEnd.toString(16)} bytes)`);
+  if (first.startBytes > BOOT_MEM_START_MAX) fail('bootMemRegions[0]', `must start at or below 0x${BOOT_MEM_START_MAX.toString(16)} (the kernel lives there, below the workload image)`);
+  if (first.sizeBytes < layout.exportEnd - layout.textBase) {
+    fail('bootMemRegions[0]', `must hold the kernel (at least 0x${(layout.exportEnd - layout.textBase).toString(16)} bytes)`);
   }
   if (end < OPAL_FADUMP_MIN_BOOT_MEM) fail('bootMemRegions', `boot memory must reach OPAL_FADUMP_MIN_BOOT_MEM (0x${OPAL_FADUMP_MIN_BOOT_MEM.toString(16)}), ends at 0x${end.toString(16)}`);
   const pieces = splitBootMemRegions(o).length;

@@ -61,6 +61,8 @@ export interface SkibootOptions {
 export class SkibootModel implements Skiboot {
   // --- this boot's runtime state (skiboot globals)
   mpiplEnabled = false;
+  /** disable_fast_reboot's reason (skiboot core/fast-reboot.c); an MPIPL boot sets "MPIPL Boot" (spec step 21). */
+  fastRebootDisabled: string | undefined = undefined;
   opalDumpAddr = 0;
   opalDumpSizeBytes = 0;
   archRegsDest = 0;
@@ -135,7 +137,10 @@ export class SkibootModel implements Skiboot {
 
   /** Spec step 5 (and step 21 first, on an MPIPL boot). */
   protected opalMpiplInit(p: Platform, mpiplBoot: boolean): void {
-    if (mpiplBoot) this.opalMpiplProcessPreserved(p);
+    if (mpiplBoot) {
+      this.disableFastReboot(p, 'MPIPL Boot');
+      this.opalMpiplProcessPreserved(p);
+    }
     // 5.3: clear metadata and both tables.
     p.mem.fill(METADATA_ADDR, MpiplMetadata.SIZE, 0);
     p.mem.fill(MDST_ADDR, SkibootMap.MDST_TABLE_SIZE, 0);
@@ -146,6 +151,49 @@ export class SkibootModel implements Skiboot {
     this.sendRelocatedBase(p);
     for (const t of [OpalToken.MPIPL_UPDATE, OpalToken.MPIPL_REGISTER_TAG, OpalToken.MPIPL_QUERY_TAG]) this.registeredTokens.add(t);
     this.mpiplEnabled = true;
+  }
+
+  /**
+   * disable_fast_reboot: the first reason sticks (skiboot core/fast-reboot.c). skiboot logs it; we
+   * log it only when a fast reboot is refused, so that the MPIPL boot's trace stays as it was.
+   */
+  protected disableFastReboot(_p: Platform, reason: string): void {
+    this.fastRebootDisabled ??= reason;
+  }
+
+  /**
+   * The fast-reboot path after OPAL_CEC_REBOOT2(FAST) (skiboot core/fast-reboot.c,
+   * fast_reboot_entry): this skiboot keeps running with its memory, tables and device tree; it
+   * clears the memory no `/reserved-memory` range covers (mem_region_clear_unused) and boots the
+   * payload with `load_and_boot_kernel(true)`, which skips `opal_mpipl_init` (spec step 5): MDST,
+   * MDDT, the metadata area and MDRT stay as they are.
+   */
+  fastReboot(p: Platform): void {
+    p.emit('skiboot', 'boot', { kind: 'fast' });
+    this.prlog(p, 'RESET: fast reboot: clearing unused memory, booting the payload');
+    this.clearUnusedMemory(p);
+    p.advance(p.cost.skibootBootCycles);
+  }
+
+  /** mem_region_clear_unused: zero every present page that no reserved range touches. */
+  protected clearUnusedMemory(p: Platform): void {
+    const reserved: { start: number; end: number }[] = [];
+    for (const node of p.dt.children(DT_RESERVED)) {
+      const reg = p.dt.get(node, 'reg');
+      if (reg === undefined || reg.length < 16) continue;
+      const v = new DataView(reg.buffer, reg.byteOffset, reg.byteLength);
+      for (let i = 0; i + 16 <= reg.length; i += 16) {
+        const start = Number(v.getBigUint64(i, false));
+        reserved.push({ start, end: start + Number(v.getBigUint64(i + 8, false)) });
+      }
+    }
+    const pageBytes = 0x1000;
+    const clear: number[] = [];
+    p.mem.forEachPage((pageIndex) => {
+      const at = pageIndex * pageBytes;
+      if (!reserved.some((r) => at < r.end && r.start < at + pageBytes)) clear.push(at);
+    });
+    for (const at of clear) p.mem.fill(at, pageBytes, 0);
   }
 
   /** 5.4: OPAL's own region, then the processor dump area allocation. */
@@ -431,6 +479,7 @@ export class SkibootModel implements Skiboot {
       p.requestNormalReboot(`OPAL_CEC_REBOOT2 type ${rebootType}`);
       return OpalRc.SUCCESS;
     }
+    if (rebootType === OpalReboot.FAST) return this.opalFastReboot(p);
     if (rebootType !== OpalReboot.MPIPL) return OpalRc.UNSUPPORTED;
     // opal_quiesce(QUIESCE_HOLD), console flush, platform.terminate → ipmi_terminate → p9_sbe_terminate.
     this.prlog(p, 'Terminate: MPIPL requested');
@@ -444,6 +493,19 @@ export class SkibootModel implements Skiboot {
     // ipmi_terminate: software checkstop, then platform.cec_reboot.
     p.requestNormalReboot('MPIPL not possible: normal reboot');
     return OpalRc.SUCCESS;
+  }
+
+  /**
+   * OPAL_CEC_REBOOT2(FAST) (skiboot core/platform.c): fast_reboot() does not return when it works;
+   * when fast reboot is disabled (after an MPIPL boot, spec step 21) it returns and the call answers
+   * OPAL_UNSUPPORTED, leaving the kernel to ask for another kind of reboot.
+   */
+  protected opalFastReboot(p: Platform): bigint {
+    this.prlog(p, 'Reboot: Fast reboot requested by OS');
+    if (this.fastRebootDisabled === undefined && p.requestFastReboot?.('OPAL_CEC_REBOOT2 fast') === true) return OpalRc.SUCCESS;
+    this.prlog(p, `RESET: Fast reboot disabled: ${this.fastRebootDisabled ?? 'no fast-reboot path on this platform'}`);
+    this.prlog(p, 'Reboot: Fast reboot failed');
+    return OpalRc.UNSUPPORTED;
   }
 
   /** SBE_CMD_TIMEOUT_MAX passed and the clocks never stopped (spec step 15.5). */
