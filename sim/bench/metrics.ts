@@ -16,7 +16,7 @@ import { measureCorpus, readCorpus, summarise } from './corpus.js';
 import { runScenario } from '../scenario/run.js';
 import { deriveScenario, type ScenarioSpec } from '../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../machine/config.js';
-import { referenceProfile } from '../firmware/profiles.js';
+import { referenceElfProfile, referenceProfile } from '../firmware/profiles.js';
 import { PhysicalMemory, PAGE_SIZE } from '../mem/physical-memory.js';
 import { recordRun } from '../cli/recording.js';
 import { sweepPoints } from '../bisect/sweep.js';
@@ -204,6 +204,45 @@ export function scenarioMetric(o: BenchOptions, workload: 'synthetic' | 'machine
     meetsGoal: perSecond >= 500,
     baseline: null,
     note: `default config, ${workload} workload, reference firmware, seeds 1..${seeds} judged by the oracle, one process (one core)${failed > 0 ? `; ${failed} did not pass` : ''}`,
+  };
+}
+
+// ------------------------------------------------------------------------------- firmware as machine code
+
+/**
+ * Issue 13's speed goal: scenarios per second of `reference-elf` (our C skiboot and hostboot
+ * running as machine code) over those of `reference` (the TS models), the same seeds, in the
+ * same process. Batches alternate (reference first on even repetitions, reference-elf first on
+ * odd ones) so drift in host load hits both; the ratio is of the two medians.
+ */
+export function referenceElfRatioMetric(o: BenchOptions): Metric {
+  const seeds = o.quick ? 6 : 30;
+  const reps = o.quick ? 3 : 7;
+  const specs = Array.from({ length: seeds }, (_, i) => deriveScenario(String(i + 1), DEFAULT_CONFIG, 'reference'));
+  const profiles: Record<'reference' | 'reference-elf', ProfileFactory> = { reference: referenceProfile, 'reference-elf': referenceElfProfile };
+  const failed = { reference: 0, 'reference-elf': 0 };
+  const batch = (name: 'reference' | 'reference-elf'): number =>
+    timeMs(() => {
+      for (const s of specs) if (runScenario(s, { sink: NULL_SINK, profile: profiles[name](s) }).verdict !== 'pass') failed[name]++;
+    });
+  // Warm-up: loads the ELFs and fills the page-content caches both profiles share from then on.
+  for (const name of ['reference', 'reference-elf'] as const) runScenario(specs[0]!, { sink: NULL_SINK, profile: profiles[name](specs[0]!) });
+  const ms = { reference: [] as number[], 'reference-elf': [] as number[] };
+  for (let r = 0; r < reps; r++) {
+    const order = r % 2 === 0 ? (['reference', 'reference-elf'] as const) : (['reference-elf', 'reference'] as const);
+    for (const name of order) ms[name].push(batch(name));
+  }
+  const ref = seeds / (median(ms.reference) / 1000);
+  const elf = seeds / (median(ms['reference-elf']) / 1000);
+  const ratio = elf / ref;
+  const fails = failed.reference + failed['reference-elf'] > 0 ? `; did not pass: ${failed.reference} reference, ${failed['reference-elf']} reference-elf` : '';
+  return {
+    value: ratio,
+    unit: 'ratio',
+    goal: '≥ 0.8',
+    meetsGoal: ratio >= 0.8,
+    baseline: { name: 'reference (TS firmware models)', value: ref, unit: 'scenarios/s' },
+    note: `reference-elf ${elf.toFixed(1)} scenarios/s; default config, seeds 1..${seeds}, ${reps} interleaved batches per profile, medians, one process${fails}`,
   };
 }
 
