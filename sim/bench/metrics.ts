@@ -216,7 +216,7 @@ export function scenarioMetric(o: BenchOptions, workload: 'synthetic' | 'machine
  * odd ones) so drift in host load hits both; the ratio is of the two medians.
  */
 export function referenceElfRatioMetric(o: BenchOptions): Metric {
-  const seeds = o.quick ? 6 : 30;
+  const seeds = o.quick ? 4 : 30;
   const reps = o.quick ? 3 : 7;
   const specs = Array.from({ length: seeds }, (_, i) => deriveScenario(String(i + 1), DEFAULT_CONFIG, 'reference'));
   type Name = 'reference' | 'reference-elf';
