@@ -12,7 +12,8 @@
  *   SPIRA-H counts, the processor dump area, the metadata area and QUERY_TAG's store), and the
  *   device tree (the reservations).
  * - The MPIPL boot (spec step 21): random metadata, MDRT and processor dump area turned into tags;
- *   every tag QUERY_TAG answers and the `struct opal_mpipl_fadump` it points at.
+ *   every tag QUERY_TAG answers and the `struct opal_mpipl_fadump` it points at, then
+ *   FREE_PRESERVED_MEMORY (spec step 26) on that state.
  * - Hostboot's preservation (spec section 5, 4.2–4.6): random MDST/MDDT tables — valid and invalid
  *   pairs, act_cnt and SPIRA-H variants, register-area fields, stashed bases — preserved by the
  *   TS reference hostboot and by the C hostboot: the IPL result (MDRT entries, mpipl-boot
@@ -330,6 +331,12 @@ describe('firmware ELF differential: the C skiboot and the TS model on an MPIPL 
           });
           expect(views[1], `tag ${tag}`).toBe(views[0]);
         }
+        // Spec step 26 on real preserved state: MDRT cleared, tags gone.
+        const free = [ts, el].map((m) => m.opalCall(0, OpalToken.MPIPL_UPDATE, [MpiplOp.FREE_PRESERVED_MEMORY, 0n, 0n, 0n]));
+        expect(free[1], 'FREE_PRESERVED_MEMORY').toBe(free[0]);
+        expect(firstDifference(ts, el, ignore, timing), 'after FREE_PRESERVED_MEMORY').toBeUndefined();
+        const after = [ts, el].map((m) => m.opalCall(0, OpalToken.MPIPL_QUERY_TAG, [MpiplTag.OPAL, result]));
+        expect(after[1], 'QUERY_TAG after FREE_PRESERVED_MEMORY').toBe(after[0]);
       }),
       { seed: PROPS_SEED + 1, numRuns: 40 },
     );
