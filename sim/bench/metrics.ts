@@ -16,12 +16,12 @@ import { measureCorpus, readCorpus, summarise } from './corpus.js';
 import { runScenario } from '../scenario/run.js';
 import { deriveScenario, type ScenarioSpec } from '../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../machine/config.js';
-import { referenceProfile } from '../firmware/profiles.js';
+import { referenceElfProfile, referenceProfile } from '../firmware/profiles.js';
 import { PhysicalMemory, PAGE_SIZE } from '../mem/physical-memory.js';
 import { recordRun } from '../cli/recording.js';
 import { sweepPoints } from '../bisect/sweep.js';
 import type { TraceSink } from '../trace/events.js';
-import { hostNowMs } from '../cli/host-clock.js';
+import { hostCpuMs, hostNowMs } from '../cli/host-clock.js';
 import { ReferenceHostboot } from '../participants/hostboot/reference.js';
 import type { FirmwareImages, HostbootResult } from '../participants/firmware.js';
 import type { IplHandoff, Platform } from '../participants/platform.js';
@@ -204,6 +204,54 @@ export function scenarioMetric(o: BenchOptions, workload: 'synthetic' | 'machine
     meetsGoal: perSecond >= 500,
     baseline: null,
     note: `default config, ${workload} workload, reference firmware, seeds 1..${seeds} judged by the oracle, one process (one core)${failed > 0 ? `; ${failed} did not pass` : ''}`,
+  };
+}
+
+// ------------------------------------------------------------------------------- firmware as machine code
+
+/**
+ * Issue 13's speed goal: scenarios per second of `reference-elf` (our C skiboot and hostboot
+ * running as machine code) over those of `reference` (the TS models), the same seeds, in the
+ * same process. Batches alternate (reference first on even repetitions, reference-elf first on
+ * odd ones) so drift in host load hits both; the ratio is of the two medians.
+ */
+export function referenceElfRatioMetric(o: BenchOptions): Metric {
+  const seeds = o.quick ? 4 : 30;
+  const reps = o.quick ? 3 : 7;
+  const specs = Array.from({ length: seeds }, (_, i) => deriveScenario(String(i + 1), DEFAULT_CONFIG, 'reference'));
+  type Name = 'reference' | 'reference-elf';
+  const profiles: Record<Name, ProfileFactory> = { reference: referenceProfile, 'reference-elf': referenceElfProfile };
+  const failed: Record<Name, number> = { reference: 0, 'reference-elf': 0 };
+  const wall: Record<Name, number[]> = { reference: [], 'reference-elf': [] };
+  const cpu: Record<Name, number[]> = { reference: [], 'reference-elf': [] };
+  const batch = (name: Name): void => {
+    const c0 = hostCpuMs();
+    wall[name].push(
+      timeMs(() => {
+        for (const s of specs) if (runScenario(s, { sink: NULL_SINK, profile: profiles[name](s) }).verdict !== 'pass') failed[name]++;
+      }),
+    );
+    cpu[name].push(hostCpuMs() - c0);
+  };
+  // Warm-up: loads the ELFs and fills the page-content caches both profiles share from then on.
+  for (const name of ['reference', 'reference-elf'] as const) runScenario(specs[0]!, { sink: NULL_SINK, profile: profiles[name](specs[0]!) });
+  for (let r = 0; r < reps; r++) {
+    for (const name of r % 2 === 0 ? (['reference', 'reference-elf'] as const) : (['reference-elf', 'reference'] as const)) batch(name);
+  }
+  const perSecond = (ms: number[]): number => seeds / (median(ms) / 1000);
+  // CPU time decides: on a shared host, wall time also counts other processes' turns.
+  const ref = perSecond(cpu.reference);
+  const elf = perSecond(cpu['reference-elf']);
+  const ratio = elf / ref;
+  const wallRatio = perSecond(wall['reference-elf']) / perSecond(wall.reference);
+  const fails = failed.reference + failed['reference-elf'] > 0 ? `; did not pass: ${failed.reference} reference, ${failed['reference-elf']} reference-elf` : '';
+  return {
+    value: ratio,
+    unit: 'ratio',
+    goal: '≥ 0.8',
+    meetsGoal: ratio >= 0.8,
+    baseline: { name: 'reference (TS firmware models)', value: ref, unit: 'scenarios/s of CPU' },
+    note: `reference-elf ${elf.toFixed(1)} scenarios/s of CPU (wall-clock ratio ${wallRatio.toFixed(2)}); default config, seeds 1..${seeds}, ${reps} interleaved batches per profile, medians of process CPU time, one process${fails}`,
   };
 }
 

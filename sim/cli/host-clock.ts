@@ -10,3 +10,13 @@ import { performance } from 'node:perf_hooks';
 export function hostNowMs(): number {
   return performance.now();
 }
+
+/**
+ * Milliseconds of CPU this process has used (user + system, all its threads). On a shared,
+ * loaded host a ratio of two CPU times is steadier than one of wall times (the bench's
+ * referenceElfRatio uses both).
+ */
+export function hostCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}

@@ -16,7 +16,7 @@ import { UsageError } from '../core/errors.js';
 import { hex } from '../core/u64.js';
 import type { FirmwareImages, Hostboot, HostbootResult, Skiboot } from '../participants/firmware.js';
 import type { IplHandoff, Platform } from '../participants/platform.js';
-import { SkibootModel } from '../participants/skiboot/skiboot.js';
+import { SkibootModel, type SkibootOptions } from '../participants/skiboot/skiboot.js';
 import { OpalToken } from '../participants/opal-api.js';
 import { PhysicalMemory } from '../mem/physical-memory.js';
 import { MachineCheckstop } from '../machine/checkstop.js';
@@ -108,6 +108,29 @@ export function checkSkibootBase(base: Skiboot, elf: FirmwareElf): void {
   }
 }
 
+/**
+ * The scenario's fault knobs the base model takes as options, handed to the ELF as simulator-only
+ * device-tree properties for the one entry (firmware/src/skiboot/skiboot.h, SIM_FAULT_*):
+ * `mpipl-sim,fault-alloc-size` (BE u32) is the too-small register area of `faults.allocSizeBytes`.
+ * Present only for a scenario with the knob, removed (with a node it created) when the entry ends.
+ */
+export const SIM_FAULT_NODE = '/sim';
+export const SIM_FAULT_ALLOC_SIZE_PROP = 'mpipl-sim,fault-alloc-size';
+
+function withFaultKnobs(p: Platform, options: SkibootOptions, body: () => void): void {
+  if (options.allocSizeBytes === undefined) return body();
+  const hadNode = p.dt.hasNode(SIM_FAULT_NODE);
+  const v = new Uint8Array(4);
+  new DataView(v.buffer).setUint32(0, options.allocSizeBytes >>> 0, false);
+  p.dt.set(SIM_FAULT_NODE, SIM_FAULT_ALLOC_SIZE_PROP, v);
+  try {
+    body();
+  } finally {
+    p.dt.remove(SIM_FAULT_NODE, SIM_FAULT_ALLOC_SIZE_PROP);
+    if (!hadNode && p.dt.properties(SIM_FAULT_NODE).length === 0 && p.dt.children(SIM_FAULT_NODE).length === 0) p.dt.removeNode(SIM_FAULT_NODE);
+  }
+}
+
 export class ElfSkiboot implements Skiboot {
   constructor(
     readonly base: Skiboot,
@@ -151,7 +174,7 @@ export class ElfSkiboot implements Skiboot {
     if (reserve) own['opalMpiplReserveMem'] = (q: Platform): void => void this.call(q, 'mpipl_fw_reserve_mem', this.bootPir(q), [], { mode: 'advance' });
     if (init) {
       own['opalMpiplInit'] = (q: Platform, mpiplBoot: boolean): void => {
-        this.call(q, 'mpipl_fw_init', this.bootPir(q), [mpiplBoot ? 1n : 0n], { mode: 'advance' });
+        withFaultKnobs(q, (own['options'] as SkibootOptions | undefined) ?? {}, () => this.call(q, 'mpipl_fw_init', this.bootPir(q), [mpiplBoot ? 1n : 0n], { mode: 'advance' }));
         // What the model's init leaves behind for its own OPAL handlers (CHECK_TOKEN, terminate).
         steps.mpiplEnabled = true;
         const tokens = (own['registeredTokens'] as Set<number> | undefined) ?? new Set<number>();

@@ -38,6 +38,7 @@ describe('bench', () => {
         'interpreterCorpusMedianVsQemu',
         'interpreterCorpusWorstVsQemu',
         'machine64GiB32GiBRegistered',
+        'referenceElfRatio',
         'scenariosPerSecondMachineCode',
         'scenariosPerSecondSynthetic',
         'traceRecordingOverheadEvents',

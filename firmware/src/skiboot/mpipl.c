@@ -46,6 +46,21 @@ void mpipl_fw_reserve_mem(void)
 	reserve("ibm,firmware-arch-registers", arch_regs_dest, arch_regs_size);
 }
 
+/*
+ * The alloc_size written into the processor dump area. A scenario's fault knob (a too-small
+ * register area, `faults.allocSizeBytes`) reaches the firmware as the simulator-only property
+ * SIM_FAULT_ALLOC_SIZE_PROP of SIM_FAULT_NODE (a BE u32), present only for such a scenario and
+ * only while init runs; the TS model takes the same knob as a constructor option.
+ */
+static u32 arch_regs_alloc_size(void)
+{
+	u8 prop[4];
+
+	if (fw_dt_get(SIM_FAULT_NODE, SIM_FAULT_ALLOC_SIZE_PROP, prop, sizeof(prop)) != (s64)sizeof(prop))
+		return (u32)arch_regs_size;
+	return ((u32)prop[0] << 24) | ((u32)prop[1] << 16) | ((u32)prop[2] << 8) | prop[3];
+}
+
 /* 5.4: OPAL's own region, then the processor dump area allocation. */
 static void opal_mpipl_register(void)
 {
@@ -54,7 +69,7 @@ static void opal_mpipl_register(void)
 	if (be32_at(PROC_DUMP_BASE + PDA_THREAD_SIZE) != 0)
 		fw_prlog(FW_LOG_INFO, "Processor dump area: available, but not supported");
 	put_be64_at(PROC_DUMP_BASE + PDA_ALLOC_ADDR, arch_regs_dest | HRMOR_BIT);
-	put_be32_at(PROC_DUMP_BASE + PDA_ALLOC_SIZE, (u32)arch_regs_size);
+	put_be32_at(PROC_DUMP_BASE + PDA_ALLOC_SIZE, arch_regs_alloc_size());
 }
 
 /* Spec step 5, and step 21 first on an MPIPL boot. */

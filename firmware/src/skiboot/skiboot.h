@@ -20,6 +20,10 @@
 #define PROC_DUMP_BASE (SKIBOOT_BASE + PROC_DUMP_AREA_OFF)
 #define SPIRAH_BASE   (SKIBOOT_BASE + SPIRAH_OFF)
 
+/* Scenario fault knobs the simulator hands to firmware (sim/firmware-elf/participants.ts). */
+#define SIM_FAULT_NODE            "/sim"
+#define SIM_FAULT_ALLOC_SIZE_PROP "mpipl-sim,fault-alloc-size"
+
 /* This boot's runtime state (skiboot's globals in core/opal-dump.c). */
 extern bool mpipl_enabled;
 extern u64 opal_mpipl_tags[MAX_OPAL_MPIPL_TAGS];
