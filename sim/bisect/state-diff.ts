@@ -7,7 +7,7 @@ import type { Machine } from '../machine/machine.js';
 import { PAGE_SIZE } from '../mem/physical-memory.js';
 import { SLOT_COUNT, SPR_SLOT, Slot, snapGet, type ThreadSnapshot } from '../cpu/state.js';
 import { SPRS } from '../cpu/spr.js';
-import { hex } from '../core/u64.js';
+import { hex, hiLoToBigInt } from '../core/u64.js';
 import { disasm } from '../isa/disasm.js';
 
 export interface RegisterDifference {
@@ -53,6 +53,16 @@ const SLOT_NAMES: readonly string[] = (() => {
   }
   return names;
 })();
+
+/** The register name of a slot (`r9`, `lr`, `srr0` …). */
+export function slotName(slot: number): string {
+  return SLOT_NAMES[slot] ?? `slot${slot}`;
+}
+
+/** A slot's value in a raw register array (hi/lo word pairs, as ThreadState.r). */
+export function snapGetSlot(r: Uint32Array, slot: number): bigint {
+  return hiLoToBigInt(r[2 * slot]!, r[2 * slot + 1]!);
+}
 
 export function diffThreads(a: readonly ThreadSnapshot[], b: readonly ThreadSnapshot[]): ThreadDifference[] {
   const out: ThreadDifference[] = [];
