@@ -18,7 +18,7 @@
 import { hex } from '../core/u64.js';
 import { TransactionError } from '../core/errors.js';
 import { Slot, SLOT_COUNT, type ThreadState } from '../cpu/state.js';
-import { snapGetSlot } from './state-diff.js';
+import { nipInRanges, snapGetSlot, type SharedStateFilter } from './state-diff.js';
 import type { PhysicalMemory } from '../mem/physical-memory.js';
 import type { RetiredMemWrite } from '../trace/events.js';
 import { FW_HOSTBOOT_BASE, FW_HOSTBOOT_SIZE, FW_SKIBOOT_HEAP, FW_SKIBOOT_STACKS_BASE, FW_STACK_SIZE, FW_STRING_MAX_BYTES, FwSvc, SERVICE_NAMES, type FirmwareElfParticipant } from '../firmware-elf/abi.js';
@@ -53,6 +53,15 @@ function privateCodeAndStacks(elf: FirmwareElf, cpuMaxPir: number): AddressRange
     ...elf.loads.map((l) => ({ start: l.start, end: l.start + l.memSizeBytes, what: 'skiboot ELF segment' })),
     { start: FW_SKIBOOT_STACKS_BASE, end: FW_SKIBOOT_STACKS_BASE + (cpuMaxPir + 1) * FW_STACK_SIZE, what: 'skiboot CPU stacks' },
   ];
+}
+
+/**
+ * The shared-state filter for comparing machines that run these builds (the union of every build's
+ * private memory; threads whose NIP is in it are in firmware context).
+ */
+export function sharedStateFilter(elfs: readonly FirmwareElf[], cpuMaxPir: number): SharedStateFilter {
+  const ranges = elfs.flatMap((e) => privateRanges(e, cpuMaxPir));
+  return { privateRanges: ranges, inFirmware: nipInRanges(ranges) };
 }
 
 export function inRanges(ranges: readonly AddressRange[], address: number, sizeBytes = 1): boolean {
