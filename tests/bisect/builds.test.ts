@@ -6,7 +6,8 @@
  * hard-coded. Also: the JSON shape, identical builds (exit 0), errors (exit 2), and the
  * first-bad-build search over an ordered list.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareBuilds } from '../../sim/bisect/builds.js';
@@ -137,4 +138,26 @@ describe('bisect builds on the command line', () => {
     expect(j.firstBadIndex).toBe(2);
     expect(j.divergence.linesOnlyB.map((l: { file: string; line: number }) => `${l.file}:${l.line}`)).toEqual(expect.arrayContaining(mutatedLines(mutant.define!)));
   }, 240_000);
+
+  it('bisect diverge FILE --firmware-elf: the recording\'s build against the given one', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'mpipl-diverge-builds-'));
+    try {
+      const trace = join(tmp, 'ref-elf.mpt');
+      expect((await cli('run', '--seed', '1', '--firmware', 'reference-elf', '--record', trace)).code).toBe(0);
+      const bad = join(BIN, mutant.file);
+      const r = await cli('bisect', 'diverge', trace, '--firmware-elf', `skiboot=${bad}`, '--json');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(1);
+      const j = JSON.parse(r.stdout) as Record<string, any>;
+      expect(j.linesOnlyB.map((l: { file: string; line: number }) => `${l.file}:${l.line}`)).toEqual(expect.arrayContaining(mutatedLines(mutant.define!)));
+      // The recording's own build: nothing differs.
+      expect((await cli('bisect', 'diverge', trace, '--firmware-elf', `skiboot=${skiboot}`)).code).toBe(0);
+      // A --recorded-elf that is not what the trace ran: this build cannot test it (125).
+      const wrong = await cli('bisect', 'diverge', trace, '--firmware-elf', `skiboot=${bad}`, '--recorded-elf', `skiboot=${bad},hostboot=${join(BIN, 'hostboot.elf')}`);
+      expect(wrong.code).toBe(125);
+      expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
