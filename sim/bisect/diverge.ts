@@ -19,7 +19,7 @@ import type { ProfileFactory } from '../firmware/profiles.js';
 import type { SimEvent } from '../trace/events.js';
 import { Memo } from './search.js';
 import { ForkingProber, machineAt } from './probe.js';
-import { diffMachines, instructionsAt, type InstructionAt, type StateDiff } from './state-diff.js';
+import { diffMachines, instructionsAt, sharedDigest, type InstructionAt, type SharedStateFilter, type StateDiff } from './state-diff.js';
 
 export interface NarrowInput {
   readonly spec: ScenarioSpec;
@@ -31,6 +31,11 @@ export interface NarrowInput {
   /** Cycle of the first differing item, and whether that item is a checkpoint (a digest). */
   readonly firstItemCycle: number;
   readonly firstItemIsCheckpoint: boolean;
+  /**
+   * Compare shared state only (two builds of a firmware: state-diff.ts SharedStateFilter). Probes
+   * then re-run both sides to each stop (a fork's digest is the whole machine's).
+   */
+  readonly shared?: SharedStateFilter;
 }
 
 export interface Narrowed {
@@ -58,8 +63,15 @@ export function narrowDivergence(n: NarrowInput): Narrowed {
   // becomes the base the next, later probes fork from.
   const proberA = new ForkingProber(spec, recorded);
   const proberB = new ForkingProber(spec, candidate);
+  const shared = n.shared;
   const differs = new Memo<boolean>((s) => {
     runs += 2;
+    if (shared !== undefined) {
+      const ma = machineAt(spec, recorded, s);
+      const mb = machineAt(spec, candidate, s);
+      if (ma.machine.cycle() > s && mb.machine.cycle() > s) overshot.add(s);
+      return sharedDigest(ma.machine, shared) !== sharedDigest(mb.machine, shared);
+    }
     const a = proberA.digestAt(s);
     const b = proberB.digestAt(s);
     if (a.stoppedAtCycle > s && b.stoppedAtCycle > s) overshot.add(s);
@@ -98,7 +110,7 @@ export function narrowDivergence(n: NarrowInput): Narrowed {
     atomicStep = { startCycle: divergent, endCycle: overshoot };
     if (n.firstItemCycle >= divergent && n.firstItemCycle <= overshoot) divergent = n.firstItemCycle;
   }
-  const stateDiff = diffMachines(a.machine, b.machine);
+  const stateDiff = diffMachines(a.machine, b.machine, 16, shared);
   const eventsAt = { recorded: a.events.filter((e) => e.cycle === divergent), candidate: b.events.filter((e) => e.cycle === divergent) };
 
   // The threads whose registers differ, as they were at the start of the divergent cycle (equal

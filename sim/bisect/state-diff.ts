@@ -7,7 +7,8 @@ import type { Machine } from '../machine/machine.js';
 import { PAGE_SIZE } from '../mem/physical-memory.js';
 import { SLOT_COUNT, SPR_SLOT, Slot, snapGet, type ThreadSnapshot } from '../cpu/state.js';
 import { SPRS } from '../cpu/spr.js';
-import { hex } from '../core/u64.js';
+import { hex, hiLoToBigInt } from '../core/u64.js';
+import { Digester, type Digest } from '../core/digest.js';
 import { disasm } from '../isa/disasm.js';
 
 export interface RegisterDifference {
@@ -54,6 +55,16 @@ const SLOT_NAMES: readonly string[] = (() => {
   return names;
 })();
 
+/** The register name of a slot (`r9`, `lr`, `srr0` …). */
+export function slotName(slot: number): string {
+  return SLOT_NAMES[slot] ?? `slot${slot}`;
+}
+
+/** A slot's value in a raw register array (hi/lo word pairs, as ThreadState.r). */
+export function snapGetSlot(r: Uint32Array, slot: number): bigint {
+  return hiLoToBigInt(r[2 * slot]!, r[2 * slot + 1]!);
+}
+
 export function diffThreads(a: readonly ThreadSnapshot[], b: readonly ThreadSnapshot[]): ThreadDifference[] {
   const out: ThreadDifference[] = [];
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -75,13 +86,71 @@ export function diffThreads(a: readonly ThreadSnapshot[], b: readonly ThreadSnap
   return out;
 }
 
-export function diffMachines(a: Machine, b: Machine, maxPages = 16): StateDiff {
-  const threads = diffThreads(a.snapshotThreads(), b.snapshotThreads());
+/**
+ * Shared state only (docs/bisect.md, "Build against build"): two builds of a firmware never have
+ * equal code, stacks or heaps, nor equal registers while a thread runs the firmware, so a
+ * comparison between builds leaves out the bytes of `privateRanges` (each ELF's segments, its
+ * stacks and heap: sim/bisect/effects.ts privateRanges) and the threads `inFirmware` says are in
+ * firmware context (a coupled-mode thread inside an OPAL call; in charged time firmware runs on a
+ * context of its own and no machine thread is). What stays — tables, preserved memory, the kernel's
+ * memory, the device tree, the other threads — is what the builds must agree on.
+ */
+export interface SharedStateFilter {
+  readonly privateRanges: readonly { readonly start: number; readonly end: number }[];
+  readonly inFirmware: (t: ThreadSnapshot) => boolean;
+}
+
+/** A thread is in firmware context when its NIP is inside firmware-private memory (the ELF's code). */
+export function nipInRanges(ranges: SharedStateFilter['privateRanges']): (t: ThreadSnapshot) => boolean {
+  return (t) => {
+    const nip = Number(snapGet(t, Slot.NIP) & 0x0fff_ffff_ffff_ffffn);
+    return ranges.some((r) => nip >= r.start && nip < r.end);
+  };
+}
+
+/** The bytes of `page` (at page index `index`) with the private ranges zeroed (a copy only when needed). */
+function sharedBytes(index: number, page: Uint8Array, ranges: SharedStateFilter['privateRanges']): Uint8Array | undefined {
+  const base = index * PAGE_SIZE;
+  let out: Uint8Array | undefined;
+  for (const r of ranges) {
+    const from = Math.max(r.start, base);
+    const to = Math.min(r.end, base + PAGE_SIZE);
+    if (from >= to) continue;
+    if (from === base && to === base + PAGE_SIZE) return undefined; // all private
+    out ??= page.slice();
+    out.fill(0, from - base, to - base);
+  }
+  return out ?? page;
+}
+
+/** Digest of the shared state: memory outside the private ranges, the device tree, the threads not in firmware. */
+export function sharedDigest(m: Machine, f: SharedStateFilter): Digest {
+  const h = new Digester();
+  m.mem.forEachPage((index, page) => {
+    const bytes = sharedBytes(index, page, f.privateRanges);
+    if (bytes === undefined || bytes.every((x) => x === 0)) return;
+    h.f64(index).bytes(bytes);
+  });
+  for (const path of [...m.dt.paths()].sort()) {
+    h.text(path);
+    for (const [name, value] of m.dt.properties(path).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) h.text(name).bytes(value);
+  }
+  for (const t of m.snapshotThreads()) {
+    if (f.inFirmware(t)) h.u32(t.pir).text('in firmware');
+    else h.u32(t.pir).u32Array(t.r).text(t.run);
+  }
+  return h.done();
+}
+
+export function diffMachines(a: Machine, b: Machine, maxPages = 16, shared?: SharedStateFilter): StateDiff {
+  const keep = (t: ThreadSnapshot): boolean => shared === undefined || !shared.inFirmware(t);
+  const threads = diffThreads(a.snapshotThreads().filter(keep), b.snapshotThreads().filter(keep));
   const pages: PageDifference[] = [];
   let pagesDiffering = 0;
-  a.mem.forEachDifferentPage(b.mem, (index, mine, theirs) => {
-    pagesDiffering++;
-    if (pages.length >= maxPages) return;
+  a.mem.forEachDifferentPage(b.mem, (index, mineAll, theirsAll) => {
+    const mine = shared === undefined ? mineAll : sharedBytes(index, mineAll, shared.privateRanges);
+    const theirs = shared === undefined ? theirsAll : sharedBytes(index, theirsAll, shared.privateRanges);
+    if (mine === undefined || theirs === undefined) return;
     let first = -1;
     let count = 0;
     for (let i = 0; i < PAGE_SIZE; i++) {
@@ -89,6 +158,9 @@ export function diffMachines(a: Machine, b: Machine, maxPages = 16): StateDiff {
       if (first < 0) first = i;
       count++;
     }
+    if (count === 0) return;
+    pagesDiffering++;
+    if (pages.length >= maxPages) return;
     const base = index * PAGE_SIZE;
     pages.push({ page: hex(base), firstAddress: hex(base + first), a: hex(mine[first] ?? 0), b: hex(theirs[first] ?? 0), bytesDiffering: count });
   });

@@ -89,6 +89,9 @@ export async function registerFirmwareElfProfile(text: string, base: string): Pr
  * to it. Without the option, `args` comes back as it was.
  */
 export async function applyFirmwareElfOption(command: string, args: readonly string[]): Promise<string[]> {
+  // Build-against-build commands read the option themselves (docs/bisect.md): `bisect firmware`
+  // takes a list of builds, `bisect builds` and `bisect diverge` (without --firmware) two sets.
+  if (command === 'bisect' && (args[0] === 'firmware' || args[0] === 'builds' || (args[0] === 'diverge' && !args.some((a) => a === '--firmware' || a.startsWith('--firmware='))))) return [...args];
   const out: string[] = [];
   let text: string | undefined;
   let firmwareAt = -1;

@@ -29,6 +29,8 @@ import { FW_ATTN_WORD, FW_CALLTHRU_WORD, FW_ENTRY_INSTRUCTION_BUDGET, FW_RETURN_
 import type { FirmwareElf } from './loader.js';
 import { PrivateWindowBus } from './private-window.js';
 import { callService, realPointer, ServiceFault, type ServiceContext } from './services.js';
+import { entryObserver } from './entry-observer.js';
+import { realAddress } from '../isa/sem/load-store.js';
 
 /** Fault kinds of a firmware ELF (the `kind` of a `fw-fault` event). */
 export type FirmwareFaultKind = 'storage' | 'illegal' | 'trap' | 'attn' | 'abort' | 'service' | 'budget' | 'alignment' | 'privileged';
@@ -115,7 +117,12 @@ export function runEntry(call: EntryCall): EntryResult {
       serviceCycles += cycles;
     },
   };
+  // Watched (a build-vs-build bisect re-running this entry, sim/bisect/effects.ts): stepped with
+  // store observation; unwatched runs take the plain step below.
+  const watch = entryObserver()?.begin({ elf: call.elf, entry: call.entry, p, bus, pir: call.pir, args: call.args, thread: t });
+  const observe = watch === undefined ? undefined : (nip: bigint, word: number, regs: Parameters<typeof watch.retired>[2], stores: Parameters<typeof watch.retired>[3]): void => watch.retired(nip, word, regs, stores, realAddress(cpu.eaHi, cpu.eaLo));
   const finish = (result: bigint): EntryResult => {
+    watch?.end(result);
     settle();
     const cycles = instructions + serviceCycles;
     if (call.charging.mode === 'occupy') p.occupy(call.charging.pir, cycles + call.charging.extraCycles);
@@ -133,7 +140,8 @@ export function runEntry(call: EntryCall): EntryResult {
         // per boot or call, and translating it into blocks for `run` costs more than it saves
         // (measured: 0.62× the reference's scenarios/s with `run`, 0.89× with `step`).
         for (let n = 0; n < limit; n++) {
-          const o = cpu.step(t, bus);
+          watch?.beforeStep();
+          const o = observe === undefined ? cpu.step(t, bus) : cpu.stepObserved(t, bus, observe);
           if (o !== Step.RETIRED) {
             end = o;
             break;
@@ -157,12 +165,16 @@ export function runEntry(call: EntryCall): EntryResult {
       if (word !== FW_CALLTHRU_WORD) throw new EntryFault(faultKindOf(kind), cpu.lastFault());
       instructions++;
       settle();
-      const outcome = callService(ctx, t.gpr(3), [4, 5, 6, 7, 8, 9, 10].map((r) => t.gpr(r)));
+      const svcArgs = [4, 5, 6, 7, 8, 9, 10].map((r) => t.gpr(r));
+      const outcome = callService(ctx, t.gpr(3), svcArgs);
+      watch?.service(nip, t.gpr(3), svcArgs, outcome.kind === 'end' ? undefined : outcome.value);
       if (outcome.kind === 'end') return finish(outcome.value);
       t.setGpr(3, outcome.value);
       t.set(Slot.NIP, (nip + 4n) & 0xffff_ffff_ffff_ffffn);
     }
   } catch (e) {
+    if (e instanceof EntryFault) watch?.fault(e.kind, e.detail, t.get(Slot.NIP));
+    if (e instanceof ServiceFault) watch?.fault(e.kind, e.detail, t.get(Slot.NIP));
     if (e instanceof EntryFault) fault(call, t, e.kind, e.detail);
     if (e instanceof ServiceFault) fault(call, t, e.kind, e.detail);
     throw e;

@@ -24,8 +24,10 @@ import { bisectVersions } from '../../bisect/versions.js';
 import type { SimEvent, TraceSink } from '../../trace/events.js';
 import { progressBar } from '../progress.js';
 import { hostNowMs } from '../host-clock.js';
+import { bisectBuildsCommand, bisectFirmwareBuildsCommand, divergeBuildsCommand } from './bisect-builds.js';
 
-const USAGE = 'expected a sub-command: crash, diverge or firmware (bisect crash --seed N --good CYCLE --bad CYCLE | bisect diverge FILE --firmware NAME | bisect firmware FW1 FW2... --trace FILE...)';
+const USAGE =
+  'expected a sub-command: crash, diverge, firmware or builds (bisect crash --seed N --good CYCLE --bad CYCLE | bisect diverge FILE --firmware NAME | bisect diverge FILE --firmware-elf skiboot=B.elf | bisect firmware FW1 FW2... --trace FILE... | bisect firmware --firmware-elf skiboot=B1.elf,B2.elf,... | bisect builds --firmware-elf skiboot=A.elf --against skiboot=B.elf)';
 
 export const bisectCommand: Command = async (argv: string[], io: CliIo) => {
   const [sub, ...rest] = argv;
@@ -33,9 +35,14 @@ export const bisectCommand: Command = async (argv: string[], io: CliIo) => {
     case 'crash':
       return bisectCrashCommand(rest, io);
     case 'diverge':
+      // With --firmware-elf and no --firmware: the recording's build against the given one.
+      if (rest.some((a) => a === '--firmware-elf' || a.startsWith('--firmware-elf=')) && !rest.some((a) => a === '--firmware' || a.startsWith('--firmware='))) return divergeBuildsCommand(rest, io);
       return bisectDivergeCommand(rest, io);
     case 'firmware':
+      if (rest.some((a) => a === '--firmware-elf' || a.startsWith('--firmware-elf='))) return bisectFirmwareBuildsCommand(rest, io);
       return bisectFirmwareCommand(rest, io);
+    case 'builds':
+      return bisectBuildsCommand(rest, io);
     default:
       throw new UsageError(sub === undefined ? USAGE : `unknown sub-command "${sub}"; ${USAGE}`);
   }
