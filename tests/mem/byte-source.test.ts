@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { PhysicalMemory, PAGE_SIZE } from '../../sim/mem/physical-memory.js';
+import { comparePieces, readPieces, type BytePiece } from '../../sim/mem/byte-source.js';
+import { OpalCoreFile } from '../../sim/participants/linux/opalcore.js';
+
+const MiB = 2 ** 20;
+
+function seeded(mem: PhysicalMemory, at: number, sizeBytes: number, seed: number): void {
+  const b = new Uint8Array(sizeBytes);
+  let x = seed | 1;
+  for (let i = 0; i < b.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  mem.writeBytes(at, b);
+}
+
+/** The file bytes as the OPAL core defined them before pieces: prefix, then each segment from memory, zeros outside RAM. */
+function referenceRead(mem: PhysicalMemory, prefix: Uint8Array, segs: { fileOffset: number; dest: number; sizeBytes: number }[], size: number, offset: number, n: number): Uint8Array {
+  const end = Math.min(size, offset + n);
+  const out = new Uint8Array(Math.max(0, end - offset));
+  for (let f = offset; f < end; f++) {
+    if (f < prefix.length) out[f - offset] = prefix[f]!;
+    for (const s of segs) {
+      if (f >= s.fileOffset && f < s.fileOffset + s.sizeBytes) {
+        const a = s.dest + (f - s.fileOffset);
+        out[f - offset] = a < mem.sizeBytes ? mem.read8(a) : 0;
+      }
+    }
+  }
+  return out;
+}
+
+describe('byte sources (pieces of host bytes and memory ranges)', () => {
+  it('OpalCoreFile.read equals the byte-by-byte definition for any range, including segments past the end of RAM', () => {
+    const mem = new PhysicalMemory(4 * MiB);
+    seeded(mem, 0x10_0000, 3 * PAGE_SIZE + 123, 7);
+    seeded(mem, 4 * MiB - 2 * PAGE_SIZE, 2 * PAGE_SIZE, 9);
+    const prefix = new Uint8Array(0x1000).map((_, i) => (i * 7) & 0xff);
+    const segs = [
+      { fileOffset: 0x1000, dest: 0x10_0000 + 17, sizeBytes: 2 * PAGE_SIZE + 5 },
+      { fileOffset: 0x1000 + 2 * PAGE_SIZE + 5, dest: 4 * MiB - PAGE_SIZE - 3, sizeBytes: 2 * PAGE_SIZE }, // runs off the end of RAM
+      { fileOffset: 0x1000 + 4 * PAGE_SIZE + 5, dest: 8 * MiB, sizeBytes: 100 }, // wholly outside RAM
+    ];
+    const size = 0x1000 + 4 * PAGE_SIZE + 105;
+    const core = new OpalCoreFile(mem, prefix, segs, size);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: size + 10 }), fc.integer({ min: 0, max: 3 * PAGE_SIZE }), (offset, n) => {
+        const want = referenceRead(mem, prefix, segs, size, offset, n);
+        expect(core.read(offset, n)).toEqual(want);
+        expect(readPieces(core.pieces(offset, n))).toEqual(want);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('comparePieces: shared page objects are equal unread; a write after sharing (a copy-on-write clone) is found at its byte', () => {
+    const live = new PhysicalMemory(4 * MiB);
+    seeded(live, 0x20_0000, 8 * PAGE_SIZE, 3);
+    const clockStop = live.snapshot();
+    live.copy(0x30_0000, 0x20_0000, 8 * PAGE_SIZE); // preservation: pages shared, not copied
+    const pieces: BytePiece[] = [{ mem: live, address: 0x30_0000, sizeBytes: 8 * PAGE_SIZE }];
+    expect(comparePieces(pieces, clockStop, 0x20_0000)).toBe(-1);
+    live.write8(0x30_0000 + 5 * PAGE_SIZE + 77, live.read8(0x30_0000 + 5 * PAGE_SIZE + 77) ^ 1);
+    expect(comparePieces(pieces, clockStop, 0x20_0000)).toBe(5 * PAGE_SIZE + 77);
+    // Same bytes in different page objects (an unaligned copy) compare equal byte by byte.
+    live.copy(0x30_0001, 0x20_0000, 4 * PAGE_SIZE);
+    expect(comparePieces([{ mem: live, address: 0x30_0001, sizeBytes: 4 * PAGE_SIZE }], clockStop, 0x20_0000)).toBe(-1);
+  });
+
+  it('comparePieces: host-byte pieces and offsets across pieces', () => {
+    const mem = new PhysicalMemory(MiB);
+    seeded(mem, 0, 3 * PAGE_SIZE, 5);
+    const head = mem.readBytes(0, 100);
+    const pieces: BytePiece[] = [{ bytes: head }, { mem, address: 100, sizeBytes: 2 * PAGE_SIZE }];
+    expect(comparePieces(pieces, mem, 0)).toBe(-1);
+    const bad = head.slice();
+    bad[42]! ^= 0x80;
+    expect(comparePieces([{ bytes: bad }, pieces[1]!], mem, 0)).toBe(42);
+    expect(comparePieces(pieces, mem, 1)).toBeGreaterThanOrEqual(0);
+  });
+});
