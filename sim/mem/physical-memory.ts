@@ -391,12 +391,21 @@ export class PhysicalMemory {
       const n = Math.min(PAGE_SIZE - xOff, PAGE_SIZE - yOff, sizeBytes - done);
       const xi = Math.floor(x / PAGE_SIZE);
       const yi = Math.floor(y / PAGE_SIZE);
-      // Whole untouched directories on both sides (16 MiB of zeros each) compare equal unread.
+      // Whole directories on both sides (16 MiB each): untouched on both sides, equal unread;
+      // otherwise slot by slot, page objects the two share (or both absent) skipped unread.
       if (xOff === 0 && yOff === 0 && (xi & DIR_MASK) === 0 && (yi & DIR_MASK) === 0 && sizeBytes - done >= DIR_ENTRIES * PAGE_SIZE) {
-        if (this.dirs[xi >>> DIR_SHIFT] === undefined && other.dirs[yi >>> DIR_SHIFT] === undefined) {
-          done += DIR_ENTRIES * PAGE_SIZE;
-          continue;
+        const xd = this.dirs[xi >>> DIR_SHIFT];
+        const yd = other.dirs[yi >>> DIR_SHIFT];
+        if (xd !== undefined || yd !== undefined) {
+          for (let s = 0; s < DIR_ENTRIES; s++) {
+            const xp = xd?.pages[s] ?? ZERO_PAGE;
+            const yp = yd?.pages[s] ?? ZERO_PAGE;
+            if (xp === yp || bytesEqual(xp, yp)) continue;
+            for (let i = 0; i < PAGE_SIZE; i++) if (xp[i] !== yp[i]) return done + s * PAGE_SIZE + i;
+          }
         }
+        done += DIR_ENTRIES * PAGE_SIZE;
+        continue;
       }
       const xp = this.pageForRead(xi);
       const yp = other.pageForRead(yi);
@@ -560,7 +569,10 @@ function sharedPageDigest(page: Uint8Array): Digest {
   return d;
 }
 
-/** memcmp through Buffer: an order of magnitude faster than a JS byte loop. */
+/**
+ * memcmp through Buffer.compare, which takes Uint8Arrays as they are: an order of magnitude
+ * faster than a JS byte loop, and half the cost of wrapping both sides in Buffers first.
+ */
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }

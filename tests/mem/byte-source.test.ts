@@ -83,3 +83,31 @@ describe('byte sources (pieces of host bytes and memory ranges)', () => {
     expect(comparePieces(pieces, mem, 1)).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('PhysicalMemory.firstDifference (page identity, whole directories)', () => {
+  it('equals a byte-by-byte search over shared, cloned, absent and differing pages across 16 MiB directories', () => {
+    const DIR = 16 * MiB;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4 * DIR - 1 }), fc.integer({ min: 1, max: 255 })), { minLength: 0, maxLength: 12 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4 * DIR - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 0, maxLength: 4 }),
+        fc.constantFrom(0, DIR, PAGE_SIZE, 3),
+        fc.integer({ min: 1, max: 2 * DIR + 5 * PAGE_SIZE }),
+        (writes, later, shift, sizeBytes) => {
+          const live = new PhysicalMemory(4 * DIR);
+          for (const [a, v] of writes) live.write8(a, v);
+          const snap = live.snapshot();
+          for (const [a, v] of later) live.write8(a, v); // clones shared pages
+          const size = Math.min(sizeBytes, 4 * DIR - shift);
+          const got = live.firstDifference(shift, snap, 0, size);
+          const x = live.readBytes(shift, size);
+          const y = snap.readBytes(0, size);
+          let want = -1;
+          for (let i = 0; i < size; i++) if (x[i] !== y[i]) { want = i; break; }
+          expect(got).toBe(want);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
