@@ -62,6 +62,13 @@ interface Directory {
    * place) and the page array is the one it was computed from (every array change drops it).
    */
   digest?: Digest | undefined;
+  /**
+   * Held by more than one memory (a snapshot shares its source's directories): read-only for
+   * all of them, every page unowned. A memory clones a shared directory before its first change
+   * to it (dirForWrite), so a snapshot costs one pointer per touched directory, and only the
+   * directories written afterwards are ever copied.
+   */
+  shared?: boolean;
 }
 
 export class PhysicalMemory {
@@ -98,16 +105,26 @@ export class PhysicalMemory {
     return dir?.pages[pageIndex & DIR_MASK] ?? ZERO_PAGE;
   }
 
-  /** The page holding `pageIndex`, owned by this instance (allocated or cloned as needed). */
-  private pageForWrite(pageIndex: number): Uint8Array {
-    if (pageIndex === this.wIndex) return this.wPage;
-    this.notifyWrite(pageIndex);
-    const d = pageIndex >>> DIR_SHIFT;
+  /** Directory `d` of this instance for changing: created if absent, cloned if shared. */
+  private dirForWrite(d: number): Directory {
     let dir = this.dirs[d];
     if (dir === undefined) {
       dir = { pages: new Array<Uint8Array | undefined>(DIR_ENTRIES), owned: new Uint8Array(DIR_ENTRIES) };
       this.dirs[d] = dir;
+    } else if (dir.shared === true) {
+      // Every page of a shared directory is unowned, so the copy starts with none owned; its
+      // pages, and so its cached digest, are the same.
+      dir = { pages: dir.pages.slice(), owned: new Uint8Array(DIR_ENTRIES), digest: dir.digest };
+      this.dirs[d] = dir;
     }
+    return dir;
+  }
+
+  /** The page holding `pageIndex`, owned by this instance (allocated or cloned as needed). */
+  private pageForWrite(pageIndex: number): Uint8Array {
+    if (pageIndex === this.wIndex) return this.wPage;
+    this.notifyWrite(pageIndex);
+    const dir = this.dirForWrite(pageIndex >>> DIR_SHIFT);
     const slot = pageIndex & DIR_MASK;
     let page = dir.pages[slot];
     if (page === undefined) {
@@ -133,17 +150,14 @@ export class PhysicalMemory {
     this.notifyWrite(pageIndex);
     this.pageEpoch++;
     const d = pageIndex >>> DIR_SHIFT;
-    let dir = this.dirs[d];
     if (page === undefined) {
-      if (dir === undefined) return;
+      if (this.dirs[d] === undefined) return;
+      const dir = this.dirForWrite(d);
       dir.pages[pageIndex & DIR_MASK] = undefined;
       dir.digest = undefined;
       dir.owned[pageIndex & DIR_MASK] = 0;
     } else {
-      if (dir === undefined) {
-        dir = { pages: new Array<Uint8Array | undefined>(DIR_ENTRIES), owned: new Uint8Array(DIR_ENTRIES) };
-        this.dirs[d] = dir;
-      }
+      const dir = this.dirForWrite(d);
       dir.pages[pageIndex & DIR_MASK] = page;
       dir.digest = undefined;
       dir.owned[pageIndex & DIR_MASK] = 0;
@@ -371,7 +385,8 @@ export class PhysicalMemory {
   private markShared(pageIndex: number): void {
     this.pageEpoch++;
     const dir = this.dirs[pageIndex >>> DIR_SHIFT];
-    if (dir !== undefined) dir.owned[pageIndex & DIR_MASK] = 0;
+    // A shared directory owns no page already (and must not be changed).
+    if (dir !== undefined && dir.shared !== true) dir.owned[pageIndex & DIR_MASK] = 0;
     if (pageIndex === this.wIndex) this.wIndex = -1;
   }
 
@@ -396,7 +411,7 @@ export class PhysicalMemory {
       if (xOff === 0 && yOff === 0 && (xi & DIR_MASK) === 0 && (yi & DIR_MASK) === 0 && sizeBytes - done >= DIR_ENTRIES * PAGE_SIZE) {
         const xd = this.dirs[xi >>> DIR_SHIFT];
         const yd = other.dirs[yi >>> DIR_SHIFT];
-        if (xd !== undefined || yd !== undefined) {
+        if (xd !== yd) {
           for (let s = 0; s < DIR_ENTRIES; s++) {
             const xp = xd?.pages[s] ?? ZERO_PAGE;
             const yp = yd?.pages[s] ?? ZERO_PAGE;
@@ -428,7 +443,7 @@ export class PhysicalMemory {
     for (let d = 0; d < this.dirs.length; d++) {
       const a = this.dirs[d];
       const b = other.dirs[d];
-      if (a === undefined && b === undefined) continue;
+      if (a === b) continue; // absent in both, or one shared directory: the same page objects
       for (let s = 0; s < DIR_ENTRIES; s++) {
         const pa = a?.pages[s] ?? ZERO_PAGE;
         const pb = b?.pages[s] ?? ZERO_PAGE;
@@ -454,15 +469,21 @@ export class PhysicalMemory {
 
   // ---------------------------------------------------------------- snapshots and digests
 
-  /** A frozen copy-on-write view of memory now. O(touched directories); no page is copied. */
+  /**
+   * A frozen copy-on-write view of memory now. O(touched directories), and no copy of anything:
+   * both memories share every directory (Directory.shared) until one of them changes it.
+   */
   snapshot(): PhysicalMemory {
     const snap = new PhysicalMemory(this.sizeBytes);
     this.pageEpoch++;
     for (let d = 0; d < this.dirs.length; d++) {
       const dir = this.dirs[d];
       if (dir === undefined) continue;
-      dir.owned.fill(0);
-      snap.dirs[d] = { pages: dir.pages.slice(), owned: new Uint8Array(DIR_ENTRIES), digest: dir.digest };
+      if (dir.shared !== true) {
+        dir.owned.fill(0);
+        dir.shared = true;
+      }
+      snap.dirs[d] = dir;
     }
     this.wIndex = -1;
     return snap;
