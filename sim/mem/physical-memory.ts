@@ -364,8 +364,14 @@ export class PhysicalMemory {
       if (sOff === 0 && dOff === 0 && sizeBytes - done >= PAGE_SIZE) {
         const si = Math.floor(s / PAGE_SIZE);
         const di = Math.floor(d / PAGE_SIZE);
-        // 16 MiB nobody ever wrote, copied onto 16 MiB nobody ever wrote: nothing to do.
-        if ((si & DIR_MASK) === 0 && (di & DIR_MASK) === 0 && sizeBytes - done >= DIR_ENTRIES * PAGE_SIZE && src.dirs[si >>> DIR_SHIFT] === undefined && this.dirs[di >>> DIR_SHIFT] === undefined) {
+        if ((si & DIR_MASK) === 0 && (di & DIR_MASK) === 0 && sizeBytes - done >= DIR_ENTRIES * PAGE_SIZE) {
+          // 16 MiB nobody ever wrote, copied onto 16 MiB nobody ever wrote: nothing to do.
+          if (src.dirs[si >>> DIR_SHIFT] === undefined && this.dirs[di >>> DIR_SHIFT] === undefined) {
+            done += DIR_ENTRIES * PAGE_SIZE;
+            continue;
+          }
+          // A whole directory onto a whole directory: share it, as page by page would share its pages.
+          this.shareDirectory(di >>> DIR_SHIFT, src, si >>> DIR_SHIFT);
           done += DIR_ENTRIES * PAGE_SIZE;
           continue;
         }
@@ -380,6 +386,32 @@ export class PhysicalMemory {
       this.pageForWrite(Math.floor(d / PAGE_SIZE)).set(sp.subarray(sOff, sOff + n), dOff);
       done += n;
     }
+  }
+
+  /**
+   * Directory `d` becomes `src`'s directory `sd` (or absent, if that is): the result of sharing
+   * each of its pages in turn (sharePage), with one pointer instead of 4 096. Every page of the
+   * directory counts as written: watchers are told as sharePage would tell them.
+   */
+  private shareDirectory(d: number, src: PhysicalMemory, sd: number): void {
+    const w = this.watchDirs[d];
+    if (w !== undefined && this.codeWatcher !== undefined) {
+      for (let s = 0; s < DIR_ENTRIES; s++) {
+        if (w[s] === 0) continue;
+        w[s] = 0;
+        this.codeWatcher(d * DIR_ENTRIES + s);
+      }
+    } else if (w !== undefined) w.fill(0);
+    const dir = src.dirs[sd];
+    if (dir !== undefined && dir.shared !== true) {
+      dir.owned.fill(0);
+      dir.shared = true;
+    }
+    src.pageEpoch++;
+    src.wIndex = -1;
+    this.dirs[d] = dir;
+    this.pageEpoch++;
+    this.wIndex = -1;
   }
 
   private markShared(pageIndex: number): void {

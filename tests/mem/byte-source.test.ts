@@ -118,7 +118,7 @@ describe('PhysicalMemory snapshots sharing directories', () => {
     type Op = [kind: number, a: number, b: number, v: number];
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: SIZE - 4 * PAGE_SIZE }), fc.integer({ min: 0, max: SIZE - 4 * PAGE_SIZE }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: SIZE - 4 * PAGE_SIZE }), fc.integer({ min: 0, max: SIZE - 4 * PAGE_SIZE }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 40 }),
         (ops: Op[]) => {
           const mems: { mem: PhysicalMemory; model: Map<number, number> }[] = [{ mem: new PhysicalMemory(SIZE), model: new Map() }];
           const probes = new Set<number>();
@@ -135,6 +135,16 @@ describe('PhysicalMemory snapshots sharing directories', () => {
               const at = a & ~(PAGE_SIZE - 1); // whole-page zero fill drops the page
               live.mem.fill(at, PAGE_SIZE, 0);
               for (let i = 0; i < PAGE_SIZE; i++) live.model.delete(at + i);
+            } else if (kind === 6) {
+              // A whole 16 MiB directory onto the other one (shares the directory).
+              const DIR = 16 * MiB;
+              const from = v & 1 ? DIR : 0;
+              const to = DIR - from;
+              const moved = [...live.model].filter(([k]) => k >= from && k < from + DIR);
+              for (const k of [...live.model.keys()]) if (k >= to && k < to + DIR) live.model.delete(k);
+              live.mem.copy(to, from, DIR);
+              for (const [k, x] of moved) live.model.set(k - from + to, x);
+              probes.add(to + (a % DIR)).add(from + (b % DIR));
             } else {
               // kind 4: page-aligned copy (shares pages); kind 5: unaligned copy (bytes)
               const from = kind === 4 ? a & ~(PAGE_SIZE - 1) : a;
@@ -154,7 +164,26 @@ describe('PhysicalMemory snapshots sharing directories', () => {
           expect(mems[0]!.mem.digest()).toBe(fresh.digest());
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
+  });
+});
+
+describe('PhysicalMemory whole-directory copies', () => {
+  it('tell the code watcher about every watched page they overwrite, like page-by-page copies', () => {
+    const DIR = 16 * MiB;
+    const mem = new PhysicalMemory(2 * DIR);
+    const told: number[] = [];
+    mem.setCodeWatcher((i) => told.push(i));
+    mem.write8(DIR + 5 * PAGE_SIZE, 1);
+    mem.watchPage(DIR / PAGE_SIZE + 5);
+    mem.watchPage(DIR / PAGE_SIZE + 4000); // absent page, watched
+    mem.write8(3, 9);
+    mem.copy(DIR, 0, DIR);
+    expect(told).toEqual([DIR / PAGE_SIZE + 5, DIR / PAGE_SIZE + 4000]);
+    expect(mem.read8(DIR + 3)).toBe(9);
+    expect(mem.read8(DIR + 5 * PAGE_SIZE)).toBe(0);
+    mem.write8(DIR + 3, 7); // the shared directory is cloned, the source keeps its byte
+    expect(mem.read8(3)).toBe(9);
   });
 });
