@@ -7,6 +7,7 @@
 import type { Machine, MachineHooks, IplKind } from '../machine/machine.js';
 import type { PhysicalMemory } from '../mem/physical-memory.js';
 import { PAGE_SIZE } from '../mem/physical-memory.js';
+import { comparePieces } from '../mem/byte-source.js';
 import { Slot, snapGet, type ThreadSnapshot } from '../cpu/state.js';
 import type { CrashCause, HostbootResult, LinuxKernel } from '../participants/firmware.js';
 import type { IplHandoff } from '../participants/platform.js';
@@ -741,6 +742,11 @@ export class Oracle implements MachineHooks {
       const src = physical(opalRegions[i]!.src);
       for (let done = 0; done < ph.filesz; done += CHUNK) {
         const n = Math.min(CHUNK, ph.filesz - done);
+        // Through the file's pieces where it offers them: the memory system then compares page
+        // objects the clock-stop snapshot shares with the capture machine's memory by identity
+        // (an immutable copy-on-write page holds the same bytes) and only the rest byte by byte.
+        // Nothing the capture kernel says about where the bytes came from is trusted.
+        if (core.pieces !== undefined && cs.mem.contains(src + done, n) && comparePieces(core.pieces(ph.offset + done, n), cs.mem, src + done) < 0) continue;
         const got = core.read(ph.offset + done, n);
         if (cs.mem.equalsBytes(src + done, got)) continue;
         const want = cs.mem.readBytes(src + done, n);

@@ -3,6 +3,7 @@
  * Built-in profiles, mutants and user plugins all implement these same interfaces.
  */
 import type { IplHandoff, Platform } from './platform.js';
+import type { BytePiece } from '../mem/byte-source.js';
 
 /** One SBE per chip. It maps its registers on XSCOM at attach time and lives across IPLs. */
 export interface Sbe {
@@ -80,6 +81,12 @@ export interface LinuxKernel {
 export interface CoreFile {
   readonly sizeBytes: number;
   read(offset: number, sizeBytes: number): Uint8Array;
+  /**
+   * Optional: the same bytes as `read`, as host bytes and machine-memory ranges
+   * (sim/mem/byte-source.ts), so a reader comparing the file with memory can skip page objects the
+   * memory system shows to be shared. Readers fall back to `read` when it is absent.
+   */
+  pieces?(offset: number, sizeBytes: number): BytePiece[];
 }
 
 export interface CaptureOutput {

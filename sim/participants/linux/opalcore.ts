@@ -7,6 +7,7 @@
 import { TransactionError } from '../../core/errors.js';
 import { hex } from '../../core/u64.js';
 import type { PhysicalMemory } from '../../mem/physical-memory.js';
+import { readPieces, type BytePiece } from '../../mem/byte-source.js';
 import type { CoreFile } from '../firmware.js';
 import { MpiplTag, OPAL_MPIPL_VERSION, OpalRc, OpalToken, rcName } from '../opal-api.js';
 import { CORE_STATE_INACTIVE, ThreadHdr } from '../layout.js';
@@ -36,21 +37,43 @@ export class OpalCoreFile implements CoreFile {
 
   /** Bytes [offset, offset + sizeBytes) of the file, cut at its end. Memory outside RAM reads as zeros. */
   read(offset: number, sizeBytes: number): Uint8Array {
+    return readPieces(this.pieces(offset, sizeBytes));
+  }
+
+  /**
+   * The same bytes as `read`, as pieces (sim/mem/byte-source.ts): the header and notes as host
+   * bytes, PT_LOAD data as ranges of machine memory, gaps and memory outside RAM as zeros. `read`
+   * is built on this, so the two always agree.
+   */
+  pieces(offset: number, sizeBytes: number): BytePiece[] {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(sizeBytes) || offset < 0 || sizeBytes < 0) {
       throw new RangeError(`opalcore read(${offset}, ${sizeBytes})`);
     }
     const end = Math.min(this.sizeBytes, offset + sizeBytes);
-    const out = new Uint8Array(Math.max(0, end - offset));
-    if (out.length === 0) return out;
-    if (offset < this.prefix.length) out.set(this.prefix.subarray(offset, Math.min(end, this.prefix.length)), 0);
+    const out: BytePiece[] = [];
+    let at = offset;
+    const zerosTo = (to: number): void => {
+      if (to > at) out.push({ bytes: new Uint8Array(to - at) });
+      at = Math.max(at, to);
+    };
+    if (at < end && at < this.prefix.length) {
+      const to = Math.min(end, this.prefix.length);
+      out.push({ bytes: this.prefix.subarray(at, to) });
+      at = to;
+    }
+    // Segments are laid out in file order without overlap (buildOpalCore).
     for (const s of this.segments) {
-      const from = Math.max(offset, s.fileOffset);
+      const from = Math.max(at, s.fileOffset);
       const to = Math.min(end, s.fileOffset + s.sizeBytes);
       if (from >= to) continue;
+      zerosTo(from);
       const src = s.dest + (from - s.fileOffset);
-      const inRamEnd = Math.min(src + (to - from), this.mem.sizeBytes);
-      if (src < inRamEnd) this.mem.readInto(src, out, from - offset, inRamEnd - src);
+      const inRamEnd = Math.max(src, Math.min(src + (to - from), this.mem.sizeBytes));
+      if (src < inRamEnd) out.push({ mem: this.mem, address: src, sizeBytes: inRamEnd - src });
+      at = from + (inRamEnd - src);
+      zerosTo(to);
     }
+    zerosTo(end);
     return out;
   }
 }
