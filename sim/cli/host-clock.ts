@@ -12,14 +12,9 @@ export function hostNowMs(): number {
 }
 
 /**
-<<<<<<< HEAD
  * Milliseconds of CPU this process has used (user + system, all its threads). On a shared,
  * loaded host a ratio of two CPU times is steadier than one of wall times (the bench's
  * referenceElfRatio uses both).
-=======
- * CPU time this process has used (all threads, user + system), in milliseconds: the bench reports
- * it beside wall time, which on a shared host measures the other tenants as much as us.
->>>>>>> perf
  */
 export function hostCpuMs(): number {
   const u = process.cpuUsage();
