@@ -32,10 +32,30 @@ interface Directory {
   pages: (Uint8Array | undefined)[];
   owned: Uint8Array;
   /**
-   * Digest of the directory's pages, valid while no page of it is owned (so none can change in
-   * place) and the page array is the one it was computed from (every array change drops it).
+   * Write generation per page (dirty-page tracking): the memory's `writeGeneration` when the page
+   * was last handed out for writing, replaced or dropped (0: not since the directory was made).
    */
+  writtenGen: Uint32Array;
+  /** Highest `writtenGen` of the directory (any page of it written since a generation?). */
+  dirWrittenGen: number;
+  /** Cached content digest per page and the generation it was computed in (valid while writtenGen ≤ it). */
+  pageDigests: (Digest | undefined)[];
+  pageDigestGen: Uint32Array;
+  /** Digest of the directory's pages and its generation (valid while dirWrittenGen ≤ digestGen). */
   digest?: Digest | undefined;
+  digestGen: number;
+}
+
+function newDirectory(): Directory {
+  return {
+    pages: new Array<Uint8Array | undefined>(DIR_ENTRIES),
+    owned: new Uint8Array(DIR_ENTRIES),
+    writtenGen: new Uint32Array(DIR_ENTRIES),
+    dirWrittenGen: 0,
+    pageDigests: new Array<Digest | undefined>(DIR_ENTRIES),
+    pageDigestGen: new Uint32Array(DIR_ENTRIES),
+    digestGen: 0,
+  };
 }
 
 export class PhysicalMemory {
@@ -57,6 +77,18 @@ export class PhysicalMemory {
    * clone it), and when a page starts being watched. A cached page is valid while this is equal.
    */
   pageEpoch = 0;
+  /**
+   * Dirty-page tracking. Every page handed out for writing (`pageForWrite`, which every store path
+   * goes through: the scalar and bulk writers, `copy`, `fill`, and `writablePage`, where the
+   * interpreter's one-entry write TLB and its translated blocks refill) or replaced (`sharePage`)
+   * is stamped with the current generation. Callers that keep a writable page object past one
+   * access (this class's `wPage`, the interpreter's `Cpu.wPage`) revalidate it against `pageEpoch`,
+   * so `startWriteGeneration` — which bumps the generation, drops `wPage` and bumps `pageEpoch` —
+   * makes the next write to every page come back here and be stamped. Hence: a page whose bytes
+   * changed after `startWriteGeneration()` returned `g` is in `pagesWrittenSince(g)` (a superset:
+   * a page handed out for a write that stored the same bytes is listed too).
+   */
+  private writeGeneration = 1;
 
   constructor(readonly sizeBytes: number) {
     assert(Number.isSafeInteger(sizeBytes) && sizeBytes > 0 && sizeBytes % PAGE_SIZE === 0, 'RAM size is whole pages');
@@ -79,10 +111,12 @@ export class PhysicalMemory {
     const d = pageIndex >>> DIR_SHIFT;
     let dir = this.dirs[d];
     if (dir === undefined) {
-      dir = { pages: new Array<Uint8Array | undefined>(DIR_ENTRIES), owned: new Uint8Array(DIR_ENTRIES) };
+      dir = newDirectory();
       this.dirs[d] = dir;
     }
     const slot = pageIndex & DIR_MASK;
+    dir.writtenGen[slot] = this.writeGeneration;
+    dir.dirWrittenGen = this.writeGeneration;
     let page = dir.pages[slot];
     if (page === undefined) {
       page = new Uint8Array(PAGE_SIZE);
@@ -115,14 +149,40 @@ export class PhysicalMemory {
       dir.owned[pageIndex & DIR_MASK] = 0;
     } else {
       if (dir === undefined) {
-        dir = { pages: new Array<Uint8Array | undefined>(DIR_ENTRIES), owned: new Uint8Array(DIR_ENTRIES) };
+        dir = newDirectory();
         this.dirs[d] = dir;
       }
       dir.pages[pageIndex & DIR_MASK] = page;
       dir.digest = undefined;
       dir.owned[pageIndex & DIR_MASK] = 0;
     }
+    dir.writtenGen[pageIndex & DIR_MASK] = this.writeGeneration;
+    dir.dirWrittenGen = this.writeGeneration;
     if (pageIndex === this.wIndex) this.wIndex = -1;
+  }
+
+  // ---------------------------------------------------------------- dirty-page tracking
+
+  /**
+   * Start a new write generation and return it: from now on every page written (by any path,
+   * see `writeGeneration`) is listed by `pagesWrittenSince(generation)`.
+   */
+  startWriteGeneration(): number {
+    this.writeGeneration++;
+    this.wIndex = -1;
+    this.pageEpoch++;
+    return this.writeGeneration;
+  }
+
+  /** Pages written, replaced or dropped since `startWriteGeneration()` returned `generation`, in address order. */
+  pagesWrittenSince(generation: number): number[] {
+    const out: number[] = [];
+    for (let d = 0; d < this.dirs.length; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined || dir.dirWrittenGen < generation) continue;
+      for (let s = 0; s < DIR_ENTRIES; s++) if (dir.writtenGen[s]! >= generation) out.push(d * DIR_ENTRIES + s);
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- code-page watch
@@ -329,8 +389,15 @@ export class PhysicalMemory {
           done += DIR_ENTRIES * PAGE_SIZE;
           continue;
         }
-        const sp = src.dirs[si >>> DIR_SHIFT]?.pages[si & DIR_MASK];
-        if (sp !== undefined) src.markShared(Math.floor(s / PAGE_SIZE));
+        const sdir = src.dirs[si >>> DIR_SHIFT];
+        const sp = sdir?.pages[si & DIR_MASK];
+        if (sp !== undefined) {
+          src.markShared(si);
+          // The page is immutable from now on: its cached digest, if still valid, is its digest
+          // wherever it is shared to (so the next checkpoint does not rehash a preserved page).
+          const known = sdir!.pageDigests[si & DIR_MASK];
+          if (known !== undefined && sdir!.writtenGen[si & DIR_MASK]! <= sdir!.pageDigestGen[si & DIR_MASK]! && !SHARED_PAGE_DIGESTS.has(sp)) SHARED_PAGE_DIGESTS.set(sp, known);
+        }
         this.sharePage(Math.floor(d / PAGE_SIZE), sp);
         done += PAGE_SIZE;
         continue;
@@ -427,8 +494,19 @@ export class PhysicalMemory {
       const dir = this.dirs[d];
       if (dir === undefined) continue;
       dir.owned.fill(0);
-      snap.dirs[d] = { pages: dir.pages.slice(), owned: new Uint8Array(DIR_ENTRIES), digest: dir.digest };
+      // The snapshot holds the same bytes: it inherits the generations and the cached digests.
+      snap.dirs[d] = {
+        pages: dir.pages.slice(),
+        owned: new Uint8Array(DIR_ENTRIES),
+        writtenGen: dir.writtenGen.slice(),
+        dirWrittenGen: dir.dirWrittenGen,
+        pageDigests: dir.pageDigests.slice(),
+        pageDigestGen: dir.pageDigestGen.slice(),
+        digest: dir.digest,
+        digestGen: dir.digestGen,
+      };
     }
+    snap.writeGeneration = this.writeGeneration;
     this.wIndex = -1;
     return snap;
   }
@@ -455,29 +533,61 @@ export class PhysicalMemory {
     }
   }
 
-  /** Digest of the whole RAM contents: absent pages and all-zero pages digest alike. */
+  /**
+   * Digest of the whole RAM contents: absent pages and all-zero pages digest alike. Incremental:
+   * page and directory digests are cached with their write generation, so a digest rehashes only
+   * the pages written since the previous one (and SHA-256 only their directories). It ends a
+   * write generation, so the writes after it are seen (see `writeGeneration`).
+   * `fullDigest()` computes the same value with no cache (tests check the two agree).
+   */
   digest(): Digest {
+    const generation = this.writeGeneration;
     const h = new Digester().f64(this.sizeBytes);
     for (let d = 0; d < this.dirs.length; d++) {
       const dir = this.dirs[d];
       if (dir === undefined) continue;
-      const frozen = dir.owned.indexOf(1) === -1;
-      if (!frozen || dir.digest === undefined) {
-        const dh = new Digester();
-        let nonZero = 0;
+      if (dir.digest === undefined || dir.dirWrittenGen > dir.digestGen) {
+        const entries = new DirectoryDigestInput();
         for (let s = 0; s < DIR_ENTRIES; s++) {
           const page = dir.pages[s];
           if (page === undefined) continue;
-          const pd = dir.owned[s] === 1 ? pageDigest(page) : sharedPageDigest(page);
+          let pd = dir.pageDigests[s];
+          if (pd === undefined || dir.writtenGen[s]! > dir.pageDigestGen[s]!) {
+            pd = dir.owned[s] === 1 ? pageDigest(page) : sharedPageDigest(page);
+            dir.pageDigests[s] = pd;
+            dir.pageDigestGen[s] = generation;
+          }
           if (pd === ZERO_PAGE_DIGEST) continue;
-          dh.f64(s).text(pd);
-          nonZero++;
+          entries.add(s, pd);
         }
         // A directory of zero pages digests like an absent one.
-        const digest = nonZero === 0 ? ZERO_PAGE_DIGEST : dh.done();
-        dir.digest = frozen ? digest : undefined;
-        if (digest !== ZERO_PAGE_DIGEST) h.f64(d).text(digest);
-      } else if (dir.digest !== ZERO_PAGE_DIGEST) h.f64(d).text(dir.digest);
+        dir.digest = entries.count === 0 ? ZERO_PAGE_DIGEST : entries.digest();
+        dir.digestGen = generation;
+      }
+      if (dir.digest !== ZERO_PAGE_DIGEST) h.f64(d).text(dir.digest);
+    }
+    // Pages digested in place stay owned: the next write to any of them must be stamped.
+    this.startWriteGeneration();
+    return h.done();
+  }
+
+  /** `digest()` recomputed from every page's bytes, ignoring every cache (for tests and checks). */
+  fullDigest(): Digest {
+    const h = new Digester().f64(this.sizeBytes);
+    for (let d = 0; d < this.dirs.length; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined) continue;
+      const dh = new Digester();
+      let nonZero = 0;
+      for (let s = 0; s < DIR_ENTRIES; s++) {
+        const page = dir.pages[s];
+        if (page === undefined) continue;
+        const pd = pageDigest(page);
+        if (pd === ZERO_PAGE_DIGEST) continue;
+        dh.f64(s).text(pd);
+        nonZero++;
+      }
+      if (nonZero > 0) h.f64(d).text(dh.done());
     }
     return h.done();
   }
@@ -532,6 +642,39 @@ function sharedPageDigest(page: Uint8Array): Digest {
     SHARED_PAGE_DIGESTS.set(page, d);
   }
   return d;
+}
+
+/**
+ * The bytes a directory digest hashes — per non-zero page `f64(slot) ‖ text(pageDigest)` exactly
+ * as `Digester` writes them — gathered in one buffer and hashed with one update (a checkpoint
+ * hashes every written directory; thousands of tiny updates cost more than the hashing).
+ */
+class DirectoryDigestInput {
+  private buf = new Uint8Array(16 * 1024);
+  private view = new DataView(this.buf.buffer);
+  private length = 0;
+  count = 0;
+
+  add(slot: number, pageDigest: string): void {
+    // Page digests are ASCII (hex and '.'), so one char is one UTF-8 byte.
+    const need = 12 + pageDigest.length;
+    if (this.length + need > this.buf.length) {
+      const next = new Uint8Array(this.buf.length * 2 + need);
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+      this.view = new DataView(next.buffer);
+    }
+    this.view.setFloat64(this.length, slot, false);
+    this.view.setUint32(this.length + 8, pageDigest.length, false);
+    let at = this.length + 12;
+    for (let i = 0; i < pageDigest.length; i++) this.buf[at++] = pageDigest.charCodeAt(i);
+    this.length = at;
+    this.count++;
+  }
+
+  digest(): Digest {
+    return new Digester().bytes(this.buf.subarray(0, this.length)).done();
+  }
 }
 
 /** memcmp through Buffer: an order of magnitude faster than a JS byte loop. */
