@@ -10,3 +10,9 @@ import { performance } from 'node:perf_hooks';
 export function hostNowMs(): number {
   return performance.now();
 }
+
+/** CPU time (user + system) this process has used, in ms: the bench reports it beside wall time on a loaded host. */
+export function hostCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
