@@ -42,6 +42,7 @@ describe('bench', () => {
         'scenariosPerSecondSynthetic',
         'traceRecordingOverheadEvents',
         'traceSizeFull',
+        'traceSizeFullLongUserRun',
       ].sort(),
     );
     for (const m of Object.values(doc.metrics)) {
