@@ -101,8 +101,9 @@ export function narrowDivergence(n: NarrowInput): Narrowed {
   const stateDiverged = stop !== undefined;
   let divergent = stop === undefined ? n.firstItemCycle : Math.max(0, stop - 1);
   const after = stop ?? n.firstItemCycle + 1;
-  const a = machineAt(spec, recorded, after);
-  const b = machineAt(spec, candidate, after);
+  // Forked from the probers' bases (the last equal stop, below `after`): no prefix re-run.
+  const a = proberA.machineAt(after);
+  const b = proberB.machineAt(after);
   runs += 2;
   let atomicStep: Narrowed['atomicStep'];
   const overshoot = Math.min(a.machine.cycle(), b.machine.cycle());
@@ -118,7 +119,7 @@ export function narrowDivergence(n: NarrowInput): Narrowed {
   let instructions: InstructionAt[] = [];
   const pirs = stateDiff.threads.map((t) => Number(t.pir));
   if (pirs.length > 0 && atomicStep === undefined && stop !== undefined && stop > 0) {
-    const before = machineAt(spec, recorded, stop - 1);
+    const before = proberA.machineAt(stop - 1);
     runs++;
     instructions = instructionsAt(before.machine, pirs);
   }

@@ -28,7 +28,8 @@ export function digestAt(spec: ScenarioSpec, profileFor: ProfileFactory, stopAtC
 export interface MachineProbe {
   readonly machine: Machine;
   readonly events: readonly SimEvent[];
-  readonly result: RunResult;
+  /** The run's result; undefined for a forked probe, which stops without finishing the scenario. */
+  readonly result: RunResult | undefined;
 }
 
 /** The machine (and the events so far) where a run stopped at `stopAtCycle`. */
@@ -90,6 +91,31 @@ export class ForkingProber {
     }
     this.reruns++;
     return digestAt(this.spec, this.profileFor, stopAtCycle);
+  }
+
+  /**
+   * The machine (and its events) stopped at `stopAtCycle`, forked from the base when the base is
+   * not past it: the events are then those of cycles ≥ the base's cycle only (the base stopped at
+   * the start of its cycle, so every event of a later cycle is there). Falls back to a full re-run
+   * (all events) as `digestAt` does.
+   */
+  machineAt(stopAtCycle: number): MachineProbe & { readonly fromCycle: number } {
+    const base = this.base;
+    if (base !== undefined && stopAtCycle >= base.m.cycle()) {
+      try {
+        const sink = new MemorySink();
+        const fromCycle = base.m.cycle();
+        const f = base.m.fork(sink).hooks as ScenarioHarness;
+        f.m.runUntil(Math.min(this.spec.maxCycles, stopAtCycle), () => f.finished);
+        this.forked++;
+        return { machine: f.m, events: sink.events, result: undefined, fromCycle };
+      } catch (e) {
+        if (!(e instanceof ForkError)) throw e;
+        this.base = undefined;
+      }
+    }
+    this.reruns++;
+    return { ...machineAt(this.spec, this.profileFor, stopAtCycle), fromCycle: 0 };
   }
 
   /** The caller will not probe below `cycle` again: continue from the fork that reached it. */

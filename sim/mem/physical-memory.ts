@@ -58,10 +58,18 @@ interface Directory {
   pages: (Uint8Array | undefined)[];
   owned: Uint8Array;
   /**
-   * Digest of the directory's pages, valid while no page of it is owned (so none can change in
-   * place) and the page array is the one it was computed from (every array change drops it).
+   * Write generation per page (dirty-page tracking): the generation (see `writeGenerations`) when
+   * the page was last handed out for writing, replaced or dropped (0: not since the directory was made).
    */
+  writtenGen: Uint32Array;
+  /** Highest `writtenGen` of the directory (any page of it written since a generation?). */
+  dirWrittenGen: number;
+  /** Cached content digest per page and the generation it was computed in (valid while writtenGen ≤ it). */
+  pageDigests: (Digest | undefined)[];
+  pageDigestGen: Uint32Array;
+  /** Digest of the directory's pages and its generation (valid while dirWrittenGen ≤ digestGen). */
   digest?: Digest | undefined;
+  digestGen: number;
   /**
    * Held by more than one memory (a snapshot shares its source's directories): read-only for
    * all of them, every page unowned. A memory clones a shared directory before its first change
@@ -70,6 +78,26 @@ interface Directory {
    */
   shared?: boolean;
 }
+
+function newDirectory(): Directory {
+  return {
+    pages: new Array<Uint8Array | undefined>(DIR_ENTRIES),
+    owned: new Uint8Array(DIR_ENTRIES),
+    writtenGen: new Uint32Array(DIR_ENTRIES),
+    dirWrittenGen: 0,
+    pageDigests: new Array<Digest | undefined>(DIR_ENTRIES),
+    pageDigestGen: new Uint32Array(DIR_ENTRIES),
+    digestGen: 0,
+  };
+}
+
+/**
+ * The write generation, one counter for every memory of this thread. Shared directories carry
+ * the generations and cached digests of whichever memory wrote or digested them; one counter
+ * orders those stamps across memories, so a page one memory writes after another memory cached
+ * its digest always has the later stamp (only comparisons of stamps matter, never their values).
+ */
+const writeGenerations = { current: 1 };
 
 export class PhysicalMemory {
   private dirs: (Directory | undefined)[];
@@ -99,6 +127,21 @@ export class PhysicalMemory {
   /** The watch in progress: pages allocated, cloned or replaced since beginWatch, and the ownership before it. */
   private watch: { before: Map<number, Uint8Array | undefined>; owned: (Uint8Array | undefined)[]; shareEvents: number } | undefined;
 
+  /**
+   * Dirty-page tracking. Every page handed out for writing (`pageForWrite`, which every store path
+   * goes through: the scalar and bulk writers, `copy`, `fill`, and `writablePage`, where the
+   * interpreter's one-entry write TLB and its translated blocks refill) or replaced (`sharePage`)
+   * is stamped with the current generation. Callers that keep a writable page object past one
+   * access (this class's `wPage`, the interpreter's `Cpu.wPage`) revalidate it against `pageEpoch`,
+   * so `startWriteGeneration` — which bumps the generation, drops `wPage` and bumps `pageEpoch` —
+   * makes the next write to every page come back here and be stamped. Hence: a page whose bytes
+   * changed after `startWriteGeneration()` returned `g` is in `pagesWrittenSince(g)` (a superset:
+   * a page handed out for a write that stored the same bytes is listed too).
+   */
+  private get writeGeneration(): number {
+    return writeGenerations.current;
+  }
+
   constructor(readonly sizeBytes: number) {
     assert(Number.isSafeInteger(sizeBytes) && sizeBytes > 0 && sizeBytes % PAGE_SIZE === 0, 'RAM size is whole pages');
     assert(sizeBytes <= RAM_SIZE_MAX_BYTES, 'RAM size within limit');
@@ -117,12 +160,21 @@ export class PhysicalMemory {
   private dirForWrite(d: number): Directory {
     let dir = this.dirs[d];
     if (dir === undefined) {
-      dir = { pages: new Array<Uint8Array | undefined>(DIR_ENTRIES), owned: new Uint8Array(DIR_ENTRIES) };
+      dir = newDirectory();
       this.dirs[d] = dir;
     } else if (dir.shared === true) {
       // Every page of a shared directory is unowned, so the copy starts with none owned; its
-      // pages, and so its cached digest, are the same.
-      dir = { pages: dir.pages.slice(), owned: new Uint8Array(DIR_ENTRIES), digest: dir.digest };
+      // pages, generations and cached digests are the same.
+      dir = {
+        pages: dir.pages.slice(),
+        owned: new Uint8Array(DIR_ENTRIES),
+        writtenGen: dir.writtenGen.slice(),
+        dirWrittenGen: dir.dirWrittenGen,
+        pageDigests: dir.pageDigests.slice(),
+        pageDigestGen: dir.pageDigestGen.slice(),
+        digest: dir.digest,
+        digestGen: dir.digestGen,
+      };
       this.dirs[d] = dir;
     }
     return dir;
@@ -134,6 +186,8 @@ export class PhysicalMemory {
     this.notifyWrite(pageIndex);
     const dir = this.dirForWrite(pageIndex >>> DIR_SHIFT);
     const slot = pageIndex & DIR_MASK;
+    dir.writtenGen[slot] = this.writeGeneration;
+    dir.dirWrittenGen = this.writeGeneration;
     let page = dir.pages[slot];
     if (page === undefined) {
       page = newPage();
@@ -161,18 +215,13 @@ export class PhysicalMemory {
     this.pageEpoch++;
     if (this.watch !== undefined) this.logWatched(pageIndex, this.dirs[pageIndex >>> DIR_SHIFT]?.pages[pageIndex & DIR_MASK]);
     const d = pageIndex >>> DIR_SHIFT;
-    if (page === undefined) {
-      if (this.dirs[d] === undefined) return;
-      const dir = this.dirForWrite(d);
-      dir.pages[pageIndex & DIR_MASK] = undefined;
-      dir.digest = undefined;
-      dir.owned[pageIndex & DIR_MASK] = 0;
-    } else {
-      const dir = this.dirForWrite(d);
-      dir.pages[pageIndex & DIR_MASK] = page;
-      dir.digest = undefined;
-      dir.owned[pageIndex & DIR_MASK] = 0;
-    }
+    if (page === undefined && this.dirs[d] === undefined) return;
+    const dir = this.dirForWrite(d);
+    dir.pages[pageIndex & DIR_MASK] = page;
+    dir.digest = undefined;
+    dir.owned[pageIndex & DIR_MASK] = 0;
+    dir.writtenGen[pageIndex & DIR_MASK] = this.writeGeneration;
+    dir.dirWrittenGen = this.writeGeneration;
     if (pageIndex === this.wIndex) this.wIndex = -1;
   }
 
@@ -180,6 +229,30 @@ export class PhysicalMemory {
   private logWatched(pageIndex: number, page: Uint8Array | undefined): void {
     const w = this.watch;
     if (w !== undefined && !w.before.has(pageIndex)) w.before.set(pageIndex, page);
+  }
+
+  // ---------------------------------------------------------------- dirty-page tracking
+
+  /**
+   * Start a new write generation and return it: from now on every page written (by any path,
+   * see `writeGeneration`) is listed by `pagesWrittenSince(generation)`.
+   */
+  startWriteGeneration(): number {
+    writeGenerations.current++;
+    this.wIndex = -1;
+    this.pageEpoch++;
+    return this.writeGeneration;
+  }
+
+  /** Pages written, replaced or dropped since `startWriteGeneration()` returned `generation`, in address order. */
+  pagesWrittenSince(generation: number): number[] {
+    const out: number[] = [];
+    for (let d = 0; d < this.dirs.length; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined || dir.dirWrittenGen < generation) continue;
+      for (let s = 0; s < DIR_ENTRIES; s++) if (dir.writtenGen[s]! >= generation) out.push(d * DIR_ENTRIES + s);
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- code-page watch
@@ -393,8 +466,15 @@ export class PhysicalMemory {
           done += DIR_ENTRIES * PAGE_SIZE;
           continue;
         }
-        const sp = src.dirs[si >>> DIR_SHIFT]?.pages[si & DIR_MASK];
-        if (sp !== undefined) src.markShared(Math.floor(s / PAGE_SIZE));
+        const sdir = src.dirs[si >>> DIR_SHIFT];
+        const sp = sdir?.pages[si & DIR_MASK];
+        if (sp !== undefined) {
+          src.markShared(si);
+          // The page is immutable from now on: its cached digest, if still valid, is its digest
+          // wherever it is shared to (so the next checkpoint does not rehash a preserved page).
+          const known = sdir!.pageDigests[si & DIR_MASK];
+          if (known !== undefined && sdir!.writtenGen[si & DIR_MASK]! <= sdir!.pageDigestGen[si & DIR_MASK]! && !SHARED_PAGE_DIGESTS.has(sp)) SHARED_PAGE_DIGESTS.set(sp, known);
+        }
         this.sharePage(Math.floor(d / PAGE_SIZE), sp);
         done += PAGE_SIZE;
         continue;
@@ -407,9 +487,11 @@ export class PhysicalMemory {
   }
 
   /**
-   * Directory `d` becomes `src`'s directory `sd` (or absent, if that is): the result of sharing
-   * each of its pages in turn (sharePage), with one pointer instead of 4 096. Every page of the
-   * directory counts as written: watchers are told as sharePage would tell them.
+   * Directory `d` gets `src`'s directory `sd`'s pages (none, if that is absent): the result of
+   * sharing each of its pages in turn (sharePage), with one array copy. Every page of the
+   * directory counts as written: watchers are told as sharePage would tell them, and every slot
+   * is stamped with the current write generation (the copy is a new directory, not `src`'s
+   * object, so this memory's stamps never touch `src`'s).
    */
   private shareDirectory(d: number, src: PhysicalMemory, sd: number): void {
     const w = this.watchDirs[d];
@@ -420,15 +502,17 @@ export class PhysicalMemory {
         this.codeWatcher(d * DIR_ENTRIES + s);
       }
     } else if (w !== undefined) w.fill(0);
-    const dir = src.dirs[sd];
-    if (dir !== undefined && dir.shared !== true) {
-      dir.owned.fill(0);
-      dir.shared = true;
-    }
+    const from = src.dirs[sd];
+    // src's pages become immutable (a later write by src clones them): a shared directory owns none already.
+    if (from !== undefined && from.shared !== true) from.owned.fill(0);
     src.pageEpoch++;
     src.shareEvents++;
     src.wIndex = -1;
     this.shareEvents++;
+    const dir = newDirectory();
+    if (from !== undefined) dir.pages = from.pages.slice();
+    dir.writtenGen.fill(this.writeGeneration);
+    dir.dirWrittenGen = this.writeGeneration;
     this.dirs[d] = dir;
     this.pageEpoch++;
     this.wIndex = -1;
@@ -611,30 +695,62 @@ export class PhysicalMemory {
     }
   }
 
-  /** Digest of the whole RAM contents: absent pages and all-zero pages digest alike. */
+  /**
+   * Digest of the whole RAM contents: absent pages and all-zero pages digest alike. Incremental:
+   * page and directory digests are cached with their write generation, so a digest rehashes only
+   * the pages written since the previous one (and SHA-256 only their directories). It ends a
+   * write generation, so the writes after it are seen (see `writeGeneration`).
+   * `fullDigest()` computes the same value with no cache (tests check the two agree).
+   */
   digest(): Digest {
     this.shareEvents++; // shared pages' hashes get cached by page object
+    const generation = this.writeGeneration;
     const h = new Digester().f64(this.sizeBytes);
     for (let d = 0; d < this.dirs.length; d++) {
       const dir = this.dirs[d];
       if (dir === undefined) continue;
-      const frozen = dir.owned.indexOf(1) === -1;
-      if (!frozen || dir.digest === undefined) {
-        const dh = new Digester();
-        let nonZero = 0;
+      if (dir.digest === undefined || dir.dirWrittenGen > dir.digestGen) {
+        const entries = new DirectoryDigestInput();
         for (let s = 0; s < DIR_ENTRIES; s++) {
           const page = dir.pages[s];
           if (page === undefined) continue;
-          const pd = dir.owned[s] === 1 ? pageDigest(page) : sharedPageDigest(page);
+          let pd = dir.pageDigests[s];
+          if (pd === undefined || dir.writtenGen[s]! > dir.pageDigestGen[s]!) {
+            pd = dir.owned[s] === 1 ? pageDigest(page) : sharedPageDigest(page);
+            dir.pageDigests[s] = pd;
+            dir.pageDigestGen[s] = generation;
+          }
           if (pd === ZERO_PAGE_DIGEST) continue;
-          dh.f64(s).text(pd);
-          nonZero++;
+          entries.add(s, pd);
         }
         // A directory of zero pages digests like an absent one.
-        const digest = nonZero === 0 ? ZERO_PAGE_DIGEST : dh.done();
-        dir.digest = frozen ? digest : undefined;
-        if (digest !== ZERO_PAGE_DIGEST) h.f64(d).text(digest);
-      } else if (dir.digest !== ZERO_PAGE_DIGEST) h.f64(d).text(dir.digest);
+        dir.digest = entries.count === 0 ? ZERO_PAGE_DIGEST : entries.digest();
+        dir.digestGen = generation;
+      }
+      if (dir.digest !== ZERO_PAGE_DIGEST) h.f64(d).text(dir.digest);
+    }
+    // Pages digested in place stay owned: the next write to any of them must be stamped.
+    this.startWriteGeneration();
+    return h.done();
+  }
+
+  /** `digest()` recomputed from every page's bytes, ignoring every cache (for tests and checks). */
+  fullDigest(): Digest {
+    const h = new Digester().f64(this.sizeBytes);
+    for (let d = 0; d < this.dirs.length; d++) {
+      const dir = this.dirs[d];
+      if (dir === undefined) continue;
+      const dh = new Digester();
+      let nonZero = 0;
+      for (let s = 0; s < DIR_ENTRIES; s++) {
+        const page = dir.pages[s];
+        if (page === undefined) continue;
+        const pd = pageDigest(page);
+        if (pd === ZERO_PAGE_DIGEST) continue;
+        dh.f64(s).text(pd);
+        nonZero++;
+      }
+      if (nonZero > 0) h.f64(d).text(dh.done());
     }
     return h.done();
   }
@@ -689,6 +805,39 @@ function sharedPageDigest(page: Uint8Array): Digest {
     SHARED_PAGE_DIGESTS.set(page, d);
   }
   return d;
+}
+
+/**
+ * The bytes a directory digest hashes — per non-zero page `f64(slot) ‖ text(pageDigest)` exactly
+ * as `Digester` writes them — gathered in one buffer and hashed with one update (a checkpoint
+ * hashes every written directory; thousands of tiny updates cost more than the hashing).
+ */
+class DirectoryDigestInput {
+  private buf = new Uint8Array(16 * 1024);
+  private view = new DataView(this.buf.buffer);
+  private length = 0;
+  count = 0;
+
+  add(slot: number, pageDigest: string): void {
+    // Page digests are ASCII (hex and '.'), so one char is one UTF-8 byte.
+    const need = 12 + pageDigest.length;
+    if (this.length + need > this.buf.length) {
+      const next = new Uint8Array(this.buf.length * 2 + need);
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+      this.view = new DataView(next.buffer);
+    }
+    this.view.setFloat64(this.length, slot, false);
+    this.view.setUint32(this.length + 8, pageDigest.length, false);
+    let at = this.length + 12;
+    for (let i = 0; i < pageDigest.length; i++) this.buf[at++] = pageDigest.charCodeAt(i);
+    this.length = at;
+    this.count++;
+  }
+
+  digest(): Digest {
+    return new Digester().bytes(this.buf.subarray(0, this.length)).done();
+  }
 }
 
 /**

@@ -43,6 +43,7 @@ describe('bench', () => {
         'scenariosPerSecondSynthetic',
         'traceRecordingOverheadEvents',
         'traceSizeFull',
+        'traceSizeFullLongUserRun',
       ].sort(),
     );
     for (const m of Object.values(doc.metrics)) {

@@ -27,7 +27,7 @@ const STEPS: readonly Step[] = [
   ['densePreservationCopy', denseCopyMetric],
   ['traces', (o) => {
     const t = traceMetrics(o);
-    return { traceRecordingOverheadEvents: t.overhead, traceSizeFull: t.size };
+    return { traceRecordingOverheadEvents: t.overhead, traceSizeFull: t.size, traceSizeFullLongUserRun: t.sizeLong };
   }],
   ['firstDivergenceBisect1e8Cycles', bisectMetric],
 ];
