@@ -18,13 +18,15 @@ const JSON_FLAG = ['--json', 'one JSON document on stdout instead of text'] as c
 export const HELP: Readonly<Record<string, CommandHelp>> = {
   run: {
     summary: 'run one scenario and judge it against every invariant',
-    usage: 'mpipl-sim run [--seed S] [--config FILE] [--firmware NAME|PATH] [--crash-at CYCLE] [--crash-pir PIR] [--crashes N] [--record FILE [--trace-level events|full]] [--json]',
+    usage: 'mpipl-sim run [--seed S] [--config FILE] [--firmware NAME|PATH] [--crash-at CYCLE] [--crash-pir PIR] [--time-mode charged|coupled] [--crash-in-opal-call K+N] [--crashes N] [--record FILE [--trace-level events|full]] [--json]',
     flags: [
       SEED,
       ['--config FILE', 'machine keys (chips, coresPerChip, threadsPerCore 1|2|4, ramSize, kernelEndian, workload) and optional linux and faults objects'],
       FIRMWARE,
       ['--crash-at CYCLE', 'first crash at this absolute cycle (below the cycle limit, 100000000)'],
       ['--crash-pir PIR', 'the first crash hits this thread'],
+      ['--time-mode charged|coupled', 'firmware ELF time: charged (default) runs each entry in one step; coupled retires its instructions on the hardware thread'],
+      ['--crash-in-opal-call K+N', 'coupled time: the first crash lands N firmware instructions into the K-th OPAL call on a hardware thread (on its caller, or --crash-pir)'],
       ['--crashes N', 'crash → capture → release → re-register, N times (1–64)'],
       ['--record FILE', 'record the run as a trace (`-` for stdout; the text then goes to stderr)'],
       ['--trace-level events|full', 'with --record: events only (default) or every retired instruction'],

@@ -38,12 +38,12 @@ function intIn(v: unknown, field: string, lo: number, hi: number): number {
 /** One crash point: exactly one way to place it, a PIR the machine has, and consistent extras. */
 export function validateCrashPoint(c: unknown, field: string, config: MachineConfig): CrashPoint {
   if (!isObject(c)) fail(field, 'expected an object');
-  checkKeys(c, field, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'pir', 'beforeRelease', 'source', 'alsoPanic']);
+  checkKeys(c, field, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'inOpalCall', 'pir', 'beforeRelease', 'source', 'alsoPanic']);
   const topo = new Topology(config);
   const pir = intIn(c['pir'], `${field}.pir`, 0, 0xffff);
   if (!topo.hasPir(pir)) fail(`${field}.pir`, `PIR 0x${pir.toString(16)} does not exist on this machine`);
-  const ways = ['atCycle', 'afterBootCycles', 'trapAfterIterations'].filter((k) => c[k] !== undefined);
-  if (ways.length !== 1) fail(field, 'give exactly one of atCycle, afterBootCycles, trapAfterIterations');
+  const ways = ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'inOpalCall'].filter((k) => c[k] !== undefined);
+  if (ways.length !== 1) fail(field, 'give exactly one of atCycle, afterBootCycles, trapAfterIterations, inOpalCall');
   if (c['atCycle'] !== undefined) intIn(c['atCycle'], `${field}.atCycle`, 0, 2 ** 50);
   if (c['afterBootCycles'] !== undefined) intIn(c['afterBootCycles'], `${field}.afterBootCycles`, 0, 2 ** 50);
   if (c['trapAfterIterations'] !== undefined) {

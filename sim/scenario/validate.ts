@@ -29,6 +29,9 @@ export const SCENARIO_LIMITS = {
   opsMax: 1024,
   tableWritesMax: 1024,
   opArgsMax: 8,
+  /** CrashPoint.inOpalCall: which coupled OPAL call of the boot, and how many instructions in. */
+  opalCallIndexMax: 1_000_000,
+  opalCallInstructionsMax: 50_000_000,
 } as const;
 
 /** The POWER9 SMT modes: a core runs 1, 2 or 4 threads. */
@@ -106,9 +109,22 @@ function validateLinux(v: unknown, path: string): Record<string, unknown> {
 
 function validateCrash(v: unknown, path: string, config: MachineConfig, topo: Topology, maxCycles: number): CrashPoint {
   if (!isObject(v)) fail(path, 'expected an object');
-  knownKeys(v, path, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'pir', 'beforeRelease', 'source', 'alsoPanic']);
+  knownKeys(v, path, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'inOpalCall', 'pir', 'beforeRelease', 'source', 'alsoPanic']);
   const pir = intAt(v['pir'], `${path}.pir`, 0, 0xffff);
   if (!topo.hasPir(pir)) fail(`${path}.pir`, `PIR 0x${pir.toString(16)} does not exist (PIRs: ${topo.threads.map((t) => `0x${t.pir.toString(16)}`).join(' ')})`);
+  const inCall = v['inOpalCall'];
+  if (inCall !== undefined) {
+    // Coupled time's crash point (CrashPoint.inOpalCall): the only way it is placed.
+    if (['atCycle', 'afterBootCycles', 'trapAfterIterations'].some((x) => v[x] !== undefined)) fail(path, 'inOpalCall is the only placement of its crash (no atCycle, afterBootCycles or trapAfterIterations)');
+    if (!isObject(inCall)) fail(`${path}.inOpalCall`, 'expected {call, instructions, onCaller?}');
+    knownKeys(inCall, `${path}.inOpalCall`, ['call', 'instructions', 'onCaller']);
+    const call = intAt(inCall['call'], `${path}.inOpalCall.call`, 0, SCENARIO_LIMITS.opalCallIndexMax);
+    const instructions = intAt(inCall['instructions'], `${path}.inOpalCall.instructions`, 0, SCENARIO_LIMITS.opalCallInstructionsMax);
+    const onCaller = inCall['onCaller'];
+    if (onCaller !== undefined && typeof onCaller !== 'boolean') fail(`${path}.inOpalCall.onCaller`, 'expected a boolean');
+    const extras = validateCrashPoint(v, path, config);
+    return { inOpalCall: { call, instructions, ...(onCaller === undefined ? {} : { onCaller }) }, pir, ...(extras.beforeRelease === undefined ? {} : { beforeRelease: extras.beforeRelease }), ...(extras.source === undefined ? {} : { source: extras.source }), ...(extras.alsoPanic === undefined ? {} : { alsoPanic: extras.alsoPanic }) } as CrashPoint;
+  }
   const when = (['atCycle', 'afterBootCycles', 'trapAfterIterations'] as const).filter((k) => v[k] !== undefined);
   if (when.length !== 1) fail(path, `needs exactly one of atCycle, afterBootCycles, trapAfterIterations (has ${when.length === 0 ? 'none' : when.join(', ')})`);
   const k = when[0]!;
@@ -163,7 +179,9 @@ function validateTableWrite(v: unknown, path: string, boots: number): TableWrite
  */
 export function validateScenario(obj: unknown, config: MachineConfig, path: string): ScenarioSpec {
   if (!isObject(obj)) fail(path, 'expected an object');
-  knownKeys(obj, path, ['seed', 'config', 'firmware', 'crashes', 'linux', 'faults', 'workloadName', 'ops', 'tableWrites', 'releaseAfterCycles', 'maxCycles', 'patterns', 'reservedRanges']);
+  knownKeys(obj, path, ['seed', 'config', 'firmware', 'crashes', 'linux', 'faults', 'workloadName', 'ops', 'tableWrites', 'releaseAfterCycles', 'maxCycles', 'patterns', 'reservedRanges', 'timeMode']);
+  const timeMode = obj['timeMode'];
+  if (timeMode !== undefined && timeMode !== 'coupled') fail(`${path}.timeMode`, `expected "coupled" (absent = charged), got ${JSON.stringify(timeMode)}`);
   const seed = obj['seed'];
   if (typeof seed !== 'string' || parseSeed(seed) !== seed) fail(`${path}.seed`, 'expected a seed (1–128 letters, digits, . _ -)');
   const firmware = obj['firmware'];
@@ -199,6 +217,8 @@ export function validateScenario(obj: unknown, config: MachineConfig, path: stri
     maxCycles,
     ...(obj['patterns'] === undefined ? {} : { patterns: obj['patterns'] as boolean }),
     ...(obj['reservedRanges'] === undefined ? {} : { reservedRanges: validateReservedRanges(obj['reservedRanges'], `${path}.reservedRanges`, config.ramSizeBytes) }),
+    ...(timeMode === undefined ? {} : { timeMode }),
   };
+  if (timeMode === undefined && crashPoints.some((c) => c.inOpalCall !== undefined)) fail(`${path}.crashes`, 'a crash inside an OPAL call (inOpalCall) needs the coupled time mode');
   return validateScenarioExtensions(spec);
 }
