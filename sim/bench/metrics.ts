@@ -16,7 +16,7 @@ import { measureCorpus, readCorpus, summarise } from './corpus.js';
 import { runScenario } from '../scenario/run.js';
 import { deriveScenario, type ScenarioSpec } from '../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../machine/config.js';
-import { referenceProfile } from '../firmware/profiles.js';
+import { referenceProfile, resolveProfile } from '../firmware/profiles.js';
 import { PhysicalMemory, PAGE_SIZE } from '../mem/physical-memory.js';
 import { recordRun } from '../cli/recording.js';
 import { sweepPoints } from '../bisect/sweep.js';
@@ -204,6 +204,39 @@ export function scenarioMetric(o: BenchOptions, workload: 'synthetic' | 'machine
     meetsGoal: perSecond >= 500,
     baseline: null,
     note: `default config, ${workload} workload, reference firmware, seeds 1..${seeds} judged by the oracle, one process (one core)${failed > 0 ? `; ${failed} did not pass` : ''}`,
+  };
+}
+
+// ------------------------------------------------------------------------------- coupled time
+
+/**
+ * The cost of coupled time (docs/firmware-elf.md, "Time modes"): host time of the default
+ * scenario of seeds 1..N with `reference-elf` in coupled time over the same in charged time.
+ */
+export function coupledTimeMetric(o: BenchOptions): Metric {
+  const seeds = o.quick ? 3 : 12;
+  const specs = Array.from({ length: seeds }, (_, i) => deriveScenario(String(i + 1), DEFAULT_CONFIG, 'reference-elf'));
+  const profile = resolveProfile('reference-elf');
+  const runAll = (coupled: boolean): number => {
+    let failed = 0;
+    for (const s of specs) {
+      const spec: ScenarioSpec = coupled ? { ...s, timeMode: 'coupled' } : s;
+      if (runScenario(spec, { sink: NULL_SINK, profile: profile(spec) }).verdict !== 'pass') failed++;
+    }
+    return failed;
+  };
+  runAll(false); // warm-up: the decode caches of both ELFs
+  let failed = 0;
+  const charged = timeMs(() => void (failed += runAll(false)));
+  const coupled = timeMs(() => void (failed += runAll(true)));
+  const ratio = coupled / charged;
+  return {
+    value: ratio,
+    unit: 'ratio (coupled / charged host time)',
+    goal: 'reported (no goal in the design)',
+    meetsGoal: null,
+    baseline: { name: 'charged time, same scenarios', value: charged, unit: 'ms' },
+    note: `default scenario of seeds 1..${seeds}, reference-elf, one process: charged ${charged.toFixed(0)} ms, coupled ${coupled.toFixed(0)} ms${failed > 0 ? `; ${failed} did not pass` : ''}`,
   };
 }
 

@@ -36,9 +36,10 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
   },
   check: {
     summary: 'generate scenarios, judge each, shrink every failure to a counterexample',
-    usage: 'mpipl-sim check [--runs N | --time SECONDS] [--seed S] [--firmware NAME|PATH] [--corpus DIR] [--workers K] [--shard I/N] [--json]',
+    usage: 'mpipl-sim check [--runs N | --time SECONDS] [--seed S] [--firmware NAME|PATH] [--time-mode charged|coupled] [--corpus DIR] [--workers K] [--shard I/N] [--json]',
     flags: [
       ['--runs N', 'scenarios to run (default 200)'],
+      ['--time-mode charged|coupled', 'coupled: firmware ELFs retire on the hardware threads and crashes are aimed inside firmware calls'],
       ['--time SECONDS', 'run until this much host time has passed (checked between scenarios)'],
       SEED,
       FIRMWARE,
@@ -51,8 +52,8 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
   },
   mutants: {
     summary: 'score the property suite against every built-in single-bug mutant',
-    usage: 'mpipl-sim mutants [--runs N] [--seed S] [--json]',
-    flags: [['--runs N', 'scenario budget per mutant (default 200)'], SEED, JSON_FLAG],
+    usage: 'mpipl-sim mutants [--runs N] [--seed S] [--time-mode charged|coupled] [--json]',
+    flags: [['--runs N', 'scenario budget per mutant (default 200)'], SEED, ['--time-mode charged|coupled', 'the time mode of every scenario (coupled finds the mid-call C mutants)'], JSON_FLAG],
     example: 'mpipl-sim mutants --runs 50',
   },
   exec: {

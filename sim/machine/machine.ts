@@ -45,6 +45,8 @@ export interface MachineHooks {
   beforeNormalIpl?(): void;
   /** A caller enters OPAL: before skiboot runs the call. */
   beforeOpalCall?(who: Participant, callerPir: number, token: number, args: readonly bigint[]): void;
+  /** Coupled time: a call that overlapped another returned; `afterOpalCall` does not judge it. */
+  afterUnjudgedOpalCall?(callerPir: number): void;
   /** skiboot finished a call; `returned` is false when it started the machine going down. */
   afterOpalCall?(who: Participant, callerPir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void;
   /** skiboot has booted (after an MPIPL or normal IPL), before Linux boots. */
@@ -251,8 +253,11 @@ export class Machine implements Platform {
     return true;
   }
 
-  /** Another call starts: calls in flight overlap it, and the oracle's per-call judgement skips them. */
-  private overlapCoupledCalls(): void {
+  /**
+   * Another call starts, or the harness writes the tables behind the firmware's back: calls in
+   * flight overlap it, and the oracle's per-call judgement skips them (their "before" is stale).
+   */
+  overlapCoupledCalls(): void {
     if (this.firmwareThreads === 0) return;
     for (const c of this.inFirmware) if (c !== undefined) c.judged = false;
   }
@@ -279,6 +284,7 @@ export class Machine implements Platform {
     const returned = wasGoingDown || !this.goingDown();
     const name = OPAL_TOKEN_NAMES[call.token] ?? `token ${call.token}`;
     if (call.judged) this.hooks.afterOpalCall?.(call.who, t.pir, call.token, call.args, rc, returned);
+    else this.hooks.afterUnjudgedOpalCall?.(t.pir);
     if (!returned) {
       // The call started the machine going down: the thread never comes back from OPAL.
       call.parked = true;

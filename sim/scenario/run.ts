@@ -206,8 +206,12 @@ export class ScenarioHarness implements MachineHooks {
     this.oracle.beforeNormalIpl();
   }
 
-  beforeOpalCall(): void {
-    this.oracle.beforeOpalCall();
+  beforeOpalCall(who: Participant, pir: number, token: number, args: readonly bigint[]): void {
+    this.oracle.beforeOpalCall(who, pir, token, args);
+  }
+
+  afterUnjudgedOpalCall(pir: number): void {
+    this.oracle.opalCallLeft(pir);
   }
 
   afterOpalCall(who: Participant, pir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void {
@@ -363,6 +367,7 @@ export class ScenarioHarness implements MachineHooks {
   }
 
   tableWrite(w: TableWrite): void {
+    this.m.overlapCoupledCalls();
     harnessTableWrite(this.m, w);
   }
 
@@ -441,6 +446,7 @@ export function startScenario(spec: ScenarioSpec, opts: RunOptions): ScenarioHar
     skibootImageBytes: opts.profile.images().skiboot.length,
     ...(firmwareScratch.length === 0 ? {} : { firmwareScratch }),
     judgeVmcore: !tampersKernelRanges(spec),
+    ...(spec.tableWrites.length === 0 ? {} : { judgeInFlightCalls: false }),
     faults: spec.faults,
     scenarioRanges: spec.ops.filter((o) => o.call === 'ADD_RANGE').map((o) => ({ src: BigInt(o.args[0] ?? '0'), dest: BigInt(o.args[1] ?? '0') })),
   });

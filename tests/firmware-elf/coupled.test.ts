@@ -20,6 +20,8 @@ import { resolveProfile } from '../../sim/firmware/profiles.js';
 import { MemorySink, type SimEvent, type TraceSink, type RetiredInstruction } from '../../sim/trace/events.js';
 import { cli } from '../helpers/cli.js';
 import { readTrace } from '../../traces/reader.js';
+import { aimFirstCrash, firmwareSpans } from '../../sim/check/firmware-crash-points.js';
+import { registerFirmwareElfProfile } from '../../sim/cli/firmware-elf-option.js';
 
 const quiet = { event: () => {} };
 const dir = mkdtempSync(join(tmpdir(), 'coupled-'));
@@ -183,5 +185,37 @@ describe('coupled time', () => {
     const c = await cli('run', '--time-mode', 'coupled', '--crash-in-opal-call', 'x');
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/expected K\+N/);
+  });
+});
+
+describe('a call in flight at the clock stop (sim/oracle/in-flight.ts)', () => {
+  /** The default scenario of seed 3 with a REMOVE_ALL the harness makes on the boot CPU, crashed inside it. */
+  async function tornRemoveAll(firmware: string): Promise<ScenarioSpec> {
+    const base = coupledSpec('3');
+    const spec: ScenarioSpec = { ...base, firmware, ops: [{ boot: 0, afterBootCycles: 3_000, call: 'REMOVE_ALL', args: ['0x0', '0x0', '0x0'] }] };
+    const spans = firmwareSpans(spec);
+    const update = spans.find((s) => s.who === 'linux' && s.token === 173)!;
+    expect(update.tableStores.length).toBeGreaterThan(2);
+    // Just after its second store into SPIRA-H/MDST/MDDT (MDST act_cnt is two byte stores): half-updated.
+    return aimFirstCrash(spec, update, update.tableStores[1]! + 1, true);
+  }
+
+  it('the reference leaves every registration it keeps valid, so the round passes', async () => {
+    const spec = await tornRemoveAll('reference-elf');
+    const r = run(spec);
+    expect(r.crashes[0]!.clockStopCycle).toBeDefined();
+    expect(r.verdict).toBe('pass');
+  });
+
+  it('a REMOVE_ALL that zeroes the count first loses the OPAL pair mid-call: registration-effective fails', async () => {
+    const name = await registerFirmwareElfProfile('skiboot=firmware/bin/mutants/skiboot-mid-call-remove-all-count-zero-first-skiboot.elf,hostboot=firmware/bin/hostboot.elf', 'reference');
+    const spec = await tornRemoveAll(name);
+    const r = run(spec);
+    const bad = r.invariants.find((i) => !i.ok)!;
+    expect(bad.id).toBe('registration-effective');
+    expect(bad.detail).toMatch(/REMOVE_ALL\) on PIR 0x0 was in flight at the clock stop and left the tables torn: pair 0/);
+    // Charged time cannot see it: the completed call leaves the reference's tables.
+    const charged = run({ ...spec, timeMode: undefined, crashes: [{ afterBootCycles: 6_000, pir: spec.crashes[0]!.pir }] } as ScenarioSpec);
+    expect(charged.verdict).toBe('pass');
   });
 });
