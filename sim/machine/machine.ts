@@ -241,6 +241,8 @@ export class Machine implements Platform {
     this.coupledCalls++;
     const name = OPAL_TOKEN_NAMES[token] ?? `token ${token}`;
     this.emit(who, 'opal-call', { pir: t.pir, token, name, args: args.map((a) => hex(a)).join(','), coupled: call.index });
+    // Calls in flight and this one overlap: neither is judged per call (each one's "before" goes stale).
+    if (this.firmwareThreads !== 0) call.judged = false;
     this.overlapCoupledCalls();
     this.inFirmware[i] = call;
     this.firmwareThreads++;
