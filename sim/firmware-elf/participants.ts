@@ -48,6 +48,11 @@ export function registerElf(elf: FirmwareElf): string {
   return key;
 }
 
+/** A registered ELF by identity (tools symbolising a trace's firmware instructions), or undefined. */
+export function registeredElf(participant: string, sha256: string): FirmwareElf | undefined {
+  return REGISTRY.get(`${participant}:${sha256}`);
+}
+
 function elfFor(key: string): FirmwareElf {
   const elf = REGISTRY.get(key);
   if (elf === undefined) throw new UsageError(`firmware ELF ${key} is not loaded in this process`);

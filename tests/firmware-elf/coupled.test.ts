@@ -169,6 +169,10 @@ describe('coupled time', () => {
     expect(header!['costModelVersion']).toBe('cost-2');
     expect((header!['scenario'] as Record<string, unknown>)['timeMode']).toBe('coupled');
     expect(firmwareInsns).toBeGreaterThan(10);
+    // inspect: the firmware lane, symbolised from the ELF the header names.
+    const shown = await cli('inspect', trace, '--from', '179000', '--to', '200000');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^\s*\d+ {2}fw \d+ +insn +skiboot:mpipl_fw_opal_call\+0x[0-9a-f]+ nip=0x3002/m);
     const rep = await cli('replay', trace);
     expect(rep.stdout + rep.stderr).toMatch(/identical|replay-exact|match/i);
     expect(rep.code).toBe(0);
