@@ -40,6 +40,9 @@ HOSTBOOT_SRC="$LIBFW src/hostboot/preserve.c src/hostboot/capture.c src/hostboot
 
 # C-level mutants: the built-in mutant's name (sim/firmware/mutants.ts) and its participant. The
 # -D flag is MUTANT_ + the name in upper case with '-' as '_'; each selects a one-line variant.
+# `*-mid-call-*` mutants have no model twin: their bug shows only when a crash lands inside the
+# OPAL call (coupled time, docs/firmware-elf.md "Time modes"); completed, they leave what the
+# reference leaves.
 MUTANTS="
 skiboot-query-tag-swaps-kernel-boot-mem skiboot
 skiboot-query-tag-not-big-endian skiboot
@@ -55,6 +58,11 @@ hostboot-reg-offset-0x18 hostboot
 hostboot-regs-core-pir hostboot
 hostboot-act-size-one-thread hostboot
 hostboot-proc-dump-before-reload hostboot
+skiboot-mid-call-add-range-count-zero skiboot
+skiboot-mid-call-remove-range-count-zero skiboot
+skiboot-mid-call-remove-range-rebuilds-table skiboot
+skiboot-mid-call-remove-all-count-zero-first skiboot
+skiboot-mid-call-remove-all-zeroes-table-first skiboot
 "
 
 # build OUT PARTICIPANT [DEFINE]: one ELF, written atomically.

@@ -23,6 +23,7 @@ import { WORKLOAD_NAMES, scratchArea, type CrashPoint, type OpalOp, type Scenari
 import { MDST_MAX_ENTRIES, SkibootMap } from '../participants/layout.js';
 import { HIGH_ARENA_OFFSET_FROM_TOP } from '../scenario/run.js';
 import { referenceDumpArea, type Span } from '../scenario/patterns.js';
+import { inCoupledTime } from './firmware-crash-points.js';
 import type { PlatformReservedRange, RebootPoint } from '../scenario/scenario.js';
 
 const GiB = 2 ** 30;
@@ -33,6 +34,8 @@ export interface GeneratorOptions {
   readonly firmware: string;
   /** Largest RAM a generated machine gets (big machines are cheap: memory is sparse). */
   readonly ramSizeMaxBytes?: number;
+  /** Coupled time: scenarios run coupled and aim crashes inside firmware (firmware-crash-points.ts). */
+  readonly timeMode?: 'charged' | 'coupled';
 }
 
 const hex = (v: bigint | number): string => `0x${BigInt(v).toString(16)}`;
@@ -342,6 +345,11 @@ function rebootsArb(crashes: number): fc.Arbitrary<RebootPoint[] | undefined> {
 }
 
 export function scenarioArb(o: GeneratorOptions): fc.Arbitrary<ScenarioSpec> {
+  const arb = chargedScenarioArb(o);
+  return o.timeMode === 'coupled' ? inCoupledTime(arb) : arb;
+}
+
+function chargedScenarioArb(o: GeneratorOptions): fc.Arbitrary<ScenarioSpec> {
   return configArb(o.ramSizeMaxBytes ?? 16 * GiB).chain((config) =>
     fc.tuple(crashesArb(config), linuxArb).chain(([crashes, linux]) =>
       fc.tuple(fc.constant(crashes), fc.constant(linux), fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: reservedRangesArb(config, linux) })),

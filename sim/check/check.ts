@@ -44,6 +44,8 @@ export interface CheckOptions {
   /** As soon as a failure is shrunk (so an interrupted check keeps it). */
   readonly onFailure?: (f: CheckFailure) => void;
   readonly ramSizeMaxBytes?: number;
+  /** Generated scenarios' time mode (coupled: crashes aimed inside firmware, sim/check/firmware-crash-points.ts). */
+  readonly timeMode?: 'charged' | 'coupled';
   /** Scenarios tried before the generated ones in the first round (the default scenario, corpus entries). */
   readonly examples?: readonly ScenarioSpec[];
 }
@@ -80,7 +82,7 @@ export function firstFailure(r: RunResult): { invariant: InvariantId | 'cycle-li
 }
 
 export function runCheck(o: CheckOptions): CheckReport {
-  const arb = scenarioArb({ firmware: o.firmware, ...(o.ramSizeMaxBytes === undefined ? {} : { ramSizeMaxBytes: o.ramSizeMaxBytes }) });
+  const arb = scenarioArb({ firmware: o.firmware, ...(o.ramSizeMaxBytes === undefined ? {} : { ramSizeMaxBytes: o.ramSizeMaxBytes }), ...(o.timeMode === undefined ? {} : { timeMode: o.timeMode }) });
   const shard = o.shard ?? { index: 0, count: 1 };
   const run = (spec: ScenarioSpec): RunResult => runScenario(spec, { sink: new MemorySink(), profile: o.profileFor(spec) });
   const failures: CheckFailure[] = [];

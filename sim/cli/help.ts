@@ -18,13 +18,15 @@ const JSON_FLAG = ['--json', 'one JSON document on stdout instead of text'] as c
 export const HELP: Readonly<Record<string, CommandHelp>> = {
   run: {
     summary: 'run one scenario and judge it against every invariant',
-    usage: 'mpipl-sim run [--seed S] [--config FILE] [--firmware NAME|PATH] [--crash-at CYCLE] [--crash-pir PIR] [--crashes N] [--record FILE [--trace-level events|full]] [--json]',
+    usage: 'mpipl-sim run [--seed S] [--config FILE] [--firmware NAME|PATH] [--crash-at CYCLE] [--crash-pir PIR] [--time-mode charged|coupled] [--crash-in-opal-call K+N] [--crashes N] [--record FILE [--trace-level events|full]] [--json]',
     flags: [
       SEED,
       ['--config FILE', 'machine keys (chips, coresPerChip, threadsPerCore 1|2|4, ramSize, kernelEndian, workload) and optional linux and faults objects'],
       FIRMWARE,
       ['--crash-at CYCLE', 'first crash at this absolute cycle (below the cycle limit, 100000000)'],
       ['--crash-pir PIR', 'the first crash hits this thread'],
+      ['--time-mode charged|coupled', 'firmware ELF time: charged (default) runs each entry in one step; coupled retires its instructions on the hardware thread'],
+      ['--crash-in-opal-call K+N', 'coupled time: the first crash lands N firmware instructions into the K-th OPAL call on a hardware thread (on its caller, or --crash-pir)'],
       ['--crashes N', 'crash → capture → release → re-register, N times (1–64)'],
       ['--record FILE', 'record the run as a trace (`-` for stdout; the text then goes to stderr)'],
       ['--trace-level events|full', 'with --record: events only (default) or every retired instruction'],
@@ -34,9 +36,10 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
   },
   check: {
     summary: 'generate scenarios, judge each, shrink every failure to a counterexample',
-    usage: 'mpipl-sim check [--runs N | --time SECONDS] [--seed S] [--firmware NAME|PATH] [--corpus DIR] [--workers K] [--shard I/N] [--json]',
+    usage: 'mpipl-sim check [--runs N | --time SECONDS] [--seed S] [--firmware NAME|PATH] [--time-mode charged|coupled] [--corpus DIR] [--workers K] [--shard I/N] [--json]',
     flags: [
       ['--runs N', 'scenarios to run (default 200)'],
+      ['--time-mode charged|coupled', 'coupled: firmware ELFs retire on the hardware threads and crashes are aimed inside firmware calls'],
       ['--time SECONDS', 'run until this much host time has passed (checked between scenarios)'],
       SEED,
       FIRMWARE,
@@ -49,8 +52,8 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
   },
   mutants: {
     summary: 'score the property suite against every built-in single-bug mutant',
-    usage: 'mpipl-sim mutants [--runs N] [--seed S] [--json]',
-    flags: [['--runs N', 'scenario budget per mutant (default 200)'], SEED, JSON_FLAG],
+    usage: 'mpipl-sim mutants [--runs N] [--seed S] [--time-mode charged|coupled] [--json]',
+    flags: [['--runs N', 'scenario budget per mutant (default 200)'], SEED, ['--time-mode charged|coupled', 'the time mode of every scenario (coupled finds the mid-call C mutants)'], JSON_FLAG],
     example: 'mpipl-sim mutants --runs 50',
   },
   exec: {

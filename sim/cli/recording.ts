@@ -7,7 +7,7 @@ import type { ScenarioSpec } from '../scenario/scenario.js';
 import { runScenario, workloadImageFor, type RunResult } from '../scenario/run.js';
 import { configToObject } from '../machine/config.js';
 import { validateMachineConfig, validateScenario } from '../scenario/validate.js';
-import { COST_MODEL_VERSION } from '../machine/cost-model.js';
+import { costModelFor } from '../machine/cost-model.js';
 import type { FirmwareProfile } from '../participants/firmware.js';
 import type { RetiredInstruction, SimEvent, TraceSink } from '../trace/events.js';
 import { SIMULATOR_VERSION } from '../version.js';
@@ -24,7 +24,7 @@ export const CHECKPOINT_EVERY_CYCLES = 20_000;
 export function headerFor(spec: ScenarioSpec, profile: FirmwareProfile, level: TraceLevel): TraceHeaderInput {
   return {
     simulatorVersion: SIMULATOR_VERSION,
-    costModelVersion: COST_MODEL_VERSION,
+    costModelVersion: costModelFor(spec.timeMode).version,
     config: configToObject(spec.config),
     seed: spec.seed,
     firmware: { name: profile.name, contentHash: profile.contentHash },
@@ -80,10 +80,11 @@ class FullItemSink extends ItemSink {
 
 /** Rebuild the scenario from a trace header; a header this build cannot run is CannotTestError. */
 export function scenarioFromHeader(h: TraceHeader): ScenarioSpec {
-  if (h.costModelVersion !== COST_MODEL_VERSION) throw new CannotTestError(`trace uses cost model ${h.costModelVersion}, this build has ${COST_MODEL_VERSION}`);
   // A trace is data: its scenario gets exactly the validation and limits of `run --config`.
   const config = validateMachineConfig(h.config, 'trace header config');
   const spec = validateScenario(h.scenario, config, 'trace header scenario');
+  const cost = costModelFor(spec.timeMode).version;
+  if (h.costModelVersion !== cost) throw new CannotTestError(`trace uses cost model ${h.costModelVersion}, this build runs its ${spec.timeMode ?? 'charged'} time mode with ${cost}`);
   checkRecordedElfs(h.firmwareElfs, h.firmware.name, spec);
   for (const w of h.workloads) {
     const mine = spec.config.workload === 'machine-code' ? workloadEntry(spec) : undefined;

@@ -33,4 +33,6 @@ export interface Executor {
   stepObserved?(t: ThreadState, mem: PhysicalMemory, observe: InstructionObserver): StepOutcome;
   /** Human description of the last FAULT (cause and address), for the crash event. */
   lastFault?(): string;
+  /** Executors that read the time base take it from here when the machine's cost model derives it from cycles. */
+  timeBaseSource?: (() => number) | undefined;
 }

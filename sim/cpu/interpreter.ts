@@ -160,6 +160,8 @@ const NO_PAGE = new Uint8Array(0);
 export class Interpreter implements Executor, Cpu {
   /** Instructions retired by this interpreter (all threads it ran); the time base derives from it. */
   retired = 0;
+  /** Set by the machine under a cycle-derived time base (cost-2); see Cpu.timeBaseSource. */
+  timeBaseSource: (() => number) | undefined = undefined;
   r: Uint32Array = NO_THREAD_REGS;
   thread!: ThreadState;
   mem!: PhysicalMemory;

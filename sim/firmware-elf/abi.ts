@@ -53,9 +53,6 @@ export const FwInfo = {
   NR_THREADS: 9,
 } as const;
 
-/** The POWER9 time base frequency FW_INFO_TB_HZ reports (512 MHz). */
-export const FW_TB_HZ = 512_000_000;
-
 /** The dispatcher's answer for a token the ELF does not implement ("NOTHANDL"). */
 export const FW_OPAL_NOT_HANDLED = 0x4e4f_5448_414e_444cn;
 

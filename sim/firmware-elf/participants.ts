@@ -48,6 +48,11 @@ export function registerElf(elf: FirmwareElf): string {
   return key;
 }
 
+/** A registered ELF by identity (tools symbolising a trace's firmware instructions), or undefined. */
+export function registeredElf(participant: string, sha256: string): FirmwareElf | undefined {
+  return REGISTRY.get(`${participant}:${sha256}`);
+}
+
 function elfFor(key: string): FirmwareElf {
   const elf = REGISTRY.get(key);
   if (elf === undefined) throw new UsageError(`firmware ELF ${key} is not loaded in this process`);
@@ -89,6 +94,20 @@ function run(call: Omit<EntryCall, 'stackPointer' | 'cpuStruct'> & { stackTop: b
 }
 
 // ------------------------------------------------------------------ skiboot
+
+/** Below a live coupled call's r1: ELFv2's 288-byte protected zone and a margin. */
+const NESTED_CALL_GAP_BYTES = 512;
+
+/** `mpipl_fw_opal_call(token, a0..a6)`'s arguments. */
+export function opalEntryArgs(token: number, args: readonly bigint[]): bigint[] {
+  return [BigInt(token), ...Array.from({ length: 7 }, (_, i) => args[i] ?? 0n)];
+}
+
+/** `pir`'s skiboot stack (ABI v1): its top, and `struct fw_cpu` in its bottom 16 bytes. */
+function skibootStack(p: Platform, elf: FirmwareElf, pir: number): { stackTop: bigint; cpuStruct: bigint; setup: Setup } {
+  const stackBase = BigInt(FW_SKIBOOT_STACKS_BASE + pir * FW_STACK_SIZE);
+  return { stackTop: stackBase + BigInt(FW_STACK_SIZE), cpuStruct: stackBase, setup: { address: stackBase, bytes: fwCpu(p, pir, elf.image.littleEndian) } };
+}
 
 /** The SkibootModel steps an ELF replaces (protected in the model; reached by name here). */
 interface SkibootSteps {
@@ -141,23 +160,32 @@ export class ElfSkiboot implements Skiboot {
     return elfFor(this.elfKey);
   }
 
+  /** The ELF this participant runs (coupled time steps it on the hardware thread). */
+  elfImage(): FirmwareElf {
+    return this.elf;
+  }
+
   private call(p: Platform, name: SkibootEntry, pir: number, args: readonly bigint[], charging: Charging): bigint {
     const elf = this.elf;
-    const le = elf.image.littleEndian;
-    const stackBase = BigInt(FW_SKIBOOT_STACKS_BASE + pir * FW_STACK_SIZE);
-    return run({
-      elf,
-      entry: elf.entries.get(name)!,
-      p,
-      bus: p.mem,
-      pir,
-      args,
-      charging,
-      stackTop: stackBase + BigInt(FW_STACK_SIZE),
-      // struct fw_cpu in the bottom 16 bytes of this thread's stack (ABI v1).
-      cpuStruct: stackBase,
-      setup: [{ address: stackBase, bytes: fwCpu(p, pir, le) }],
-    });
+    const stack = skibootStack(p, elf, pir);
+    // Coupled time: a nested call on a thread whose own OPAL call is in flight (the Linux model's
+    // synchronous call, docs/firmware-elf.md "Time modes") runs below that call's frames, as
+    // skiboot's emergency stack keeps a re-entered call off the first one's.
+    const live = (p as { firmwareStackPointer?(pir: number): bigint | undefined }).firmwareStackPointer?.(pir);
+    const stackTop = live === undefined ? stack.stackTop : (live - BigInt(NESTED_CALL_GAP_BYTES)) & ~15n;
+    return run({ elf, entry: elf.entries.get(name)!, p, bus: p.mem, pir, args, charging, stackTop, cpuStruct: stack.cpuStruct, setup: [stack.setup] });
+  }
+
+  /**
+   * Coupled time: the OPAL dispatcher entry for a call on `pir`'s hardware thread, with the ABI's
+   * stack and `struct fw_cpu` written; undefined when the ELF has no dispatcher (the TS handler runs).
+   */
+  coupledOpalEntry(p: Platform, pir: number): { elf: FirmwareElf; stackPointer: bigint; cpuStruct: bigint } | undefined {
+    const elf = this.elf;
+    if (!elf.entries.has('mpipl_fw_opal_call')) return undefined;
+    const stack = skibootStack(p, elf, pir);
+    p.mem.writeBytes(Number(stack.setup.address), stack.setup.bytes);
+    return { elf, stackPointer: (stack.stackTop - BigInt(FW_ENTRY_FRAME_BYTES)) & ~15n, cpuStruct: stack.cpuStruct };
   }
 
   private bootPir(p: Platform): number {
@@ -192,10 +220,15 @@ export class ElfSkiboot implements Skiboot {
   opalCall(p: Platform, callerPir: number, token: number, args: readonly bigint[]): bigint {
     const elf = this.elf;
     if (elf.entries.has('mpipl_fw_opal_call')) {
-      const a = Array.from({ length: 7 }, (_, i) => args[i] ?? 0n);
-      const rc = this.call(p, 'mpipl_fw_opal_call', callerPir, [BigInt(token), ...a], { mode: 'occupy', pir: callerPir, extraCycles: p.cost.opalCallCycles });
+      const rc = this.call(p, 'mpipl_fw_opal_call', callerPir, opalEntryArgs(token, args), { mode: 'occupy', pir: callerPir, extraCycles: p.cost.opalCallCycles });
       if (rc !== FW_OPAL_NOT_HANDLED) return BigInt.asIntN(64, rc);
     }
+    return this.opalCallFallback(p, callerPir, token, args);
+  }
+
+  /** A token the ELF's dispatcher does not handle (or no dispatcher): the base's TypeScript handler. */
+  opalCallFallback(p: Platform, callerPir: number, token: number, args: readonly bigint[]): bigint {
+    const elf = this.elf;
     if (!elf.entries.has('mpipl_fw_terminate')) return this.base.opalCall(p, callerPir, token, args);
     const own = this.base as unknown as Record<string, unknown>;
     // The S0 part of OPAL_CEC_REBOOT2(MPIPL) is the ELF's terminate: it stored the crashing PIR and

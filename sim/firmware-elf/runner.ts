@@ -21,6 +21,7 @@ import { Step } from '../cpu/executor.js';
 import { ThreadState, Slot, MSR } from '../cpu/state.js';
 import { PVR_POWER9 } from '../cpu/spr.js';
 import { MachineCheckstop } from '../machine/checkstop.js';
+import { timeBaseAt } from '../machine/cost-model.js';
 import type { PhysicalMemory } from '../mem/physical-memory.js';
 import type { Platform } from '../participants/platform.js';
 import type { FirmwareImages } from '../participants/firmware.js';
@@ -100,6 +101,10 @@ export function runEntry(call: EntryCall): EntryResult {
   let instructions = 0;
   let serviceCycles = 0;
   let advanced = 0;
+  let callthrus = 0;
+  // Under a cycle-derived time base (cost-2) the entry's own time counts: the clock at entry plus
+  // what it has retired and been charged so far, less what `settle` already moved the clock by.
+  if (p.cost.timeBase === 'cycles') cpu.timeBaseSource = () => timeBaseAt(p.cost, p.cycle() - advanced + cpu.retired + callthrus + serviceCycles);
   /** Time so far, applied now when the clock moves (so services' events carry a sensible cycle). */
   const settle = (): void => {
     if (call.charging.mode !== 'advance') return;
@@ -164,6 +169,7 @@ export function runEntry(call: EntryCall): EntryResult {
       if (word === FW_ATTN_WORD) throw new EntryFault('attn', 'attn (firmware abort)');
       if (word !== FW_CALLTHRU_WORD) throw new EntryFault(faultKindOf(kind), cpu.lastFault());
       instructions++;
+      callthrus++;
       settle();
       const svcArgs = [4, 5, 6, 7, 8, 9, 10].map((r) => t.gpr(r));
       const outcome = callService(ctx, t.gpr(3), svcArgs);
@@ -181,7 +187,8 @@ export function runEntry(call: EntryCall): EntryResult {
   }
 }
 
-function wordAt(bus: PhysicalMemory, nip: bigint, le: boolean): number | undefined {
+/** The instruction word at `nip` (undefined outside the bus): the runner's check for callthru and attn. */
+export function wordAt(bus: PhysicalMemory, nip: bigint, le: boolean): number | undefined {
   try {
     const a = realPointer(nip & REAL_MASK);
     return le ? bus.read32LE(a) : bus.read32BE(a);
@@ -191,15 +198,19 @@ function wordAt(bus: PhysicalMemory, nip: bigint, le: boolean): number | undefin
   }
 }
 
-function faultKindOf(kind: string | undefined): FirmwareFaultKind {
+export function faultKindOf(kind: string | undefined): FirmwareFaultKind {
   return kind === 'storage' || kind === 'alignment' || kind === 'privileged' ? kind : 'illegal';
 }
 
 /** Report the fault as the ABI says (event, then checkstop). Never returns. */
 function fault(call: EntryCall, t: ThreadState, kind: FirmwareFaultKind, detail: string): never {
-  const nip = t.get(Slot.NIP);
-  const symbol = call.elf.symbols.symbolize(nip);
-  const who: FirmwareElfParticipant = call.elf.participant;
-  call.p.emit(who, 'fw-fault', { participant: who, kind, nip: hex(nip), symbol, entry: call.entry.name, detail });
-  throw new MachineCheckstop(`${who} firmware fault (${kind}) at ${symbol} (${hex(nip)}) in ${call.entry.name}: ${detail}`);
+  reportFirmwareFault(call.p, call.elf, call.entry.name, t.get(Slot.NIP), kind, detail);
+}
+
+/** A `fw-fault` event with NIP and symbol+offset, then the checkstop (charged and coupled time alike). */
+export function reportFirmwareFault(p: Platform, elf: FirmwareElf, entryName: string, nip: bigint, kind: FirmwareFaultKind, detail: string): never {
+  const symbol = elf.symbols.symbolize(nip);
+  const who: FirmwareElfParticipant = elf.participant;
+  p.emit(who, 'fw-fault', { participant: who, kind, nip: hex(nip), symbol, entry: entryName, detail });
+  throw new MachineCheckstop(`${who} firmware fault (${kind}) at ${symbol} (${hex(nip)}) in ${entryName}: ${detail}`);
 }

@@ -23,7 +23,6 @@ import {
   FW_RESULT_ERROR,
   FW_SERVICE_CYCLES,
   FW_STRING_MAX_BYTES,
-  FW_TB_HZ,
   FwInfo,
   FwSvc,
   SERVICE_NAMES,
@@ -273,7 +272,7 @@ function machineInfo(p: Platform, key: bigint, bad: (why: string) => never): big
     case FwInfo.SKIBOOT_BASE:
       return SkibootMap.SKIBOOT_BASE;
     case FwInfo.TB_HZ:
-      return FW_TB_HZ;
+      return p.cost.tbHz;
     case FwInfo.ABI_VERSION:
       return FW_ABI_VERSION;
     case FwInfo.NR_THREADS:

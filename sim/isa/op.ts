@@ -39,6 +39,11 @@ export interface Cpu {
   le: boolean;
   /** Instructions retired by this interpreter; the time base is derived from it. */
   retired: number;
+  /**
+   * The time base when the machine derives it from its clock (cost model `timeBase: 'cycles'`);
+   * undefined: the time base is `retired`.
+   */
+  timeBaseSource?: (() => number) | undefined;
   /** Effective address of the last `ea*` computation (update forms write it to RA). */
   eaHi: number;
   eaLo: number;

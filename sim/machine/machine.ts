@@ -16,7 +16,9 @@ import { Topology } from './topology.js';
 import { EventQueue, type Scheduled } from './event-queue.js';
 import { cloneGraph, ForkError } from './fork.js';
 import { MachineCheckstop } from './checkstop.js';
-import { DEFAULT_COST_MODEL, type CostModel } from './cost-model.js';
+import { DEFAULT_COST_MODEL, timeBaseAt, type CostModel, type TimeMode } from './cost-model.js';
+import { Interpreter } from '../cpu/interpreter.js';
+import { abandonCall, enterFirmware, finishResult, restoreCaller, stepFirmware, type CoupledCall } from '../firmware-elf/coupled.js';
 import { configToObject, type MachineConfig } from './config.js';
 import { Prng } from '../core/prng.js';
 import { assert } from '../core/errors.js';
@@ -45,6 +47,8 @@ export interface MachineHooks {
   beforeFastReboot?(): void;
   /** A caller enters OPAL: before skiboot runs the call. */
   beforeOpalCall?(who: Participant, callerPir: number, token: number, args: readonly bigint[]): void;
+  /** Coupled time: a call that overlapped another returned; `afterOpalCall` does not judge it. */
+  afterUnjudgedOpalCall?(callerPir: number): void;
   /** skiboot finished a call; `returned` is false when it started the machine going down. */
   afterOpalCall?(who: Participant, callerPir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void;
   /** skiboot has booted (after an MPIPL or normal IPL), before Linux boots. */
@@ -57,6 +61,11 @@ export interface MachineHooks {
   forkExecutor?(m: Machine, pir: number): Executor;
   /** The machine checkstopped (sim/machine/checkstop.ts): it has stopped and will not run again. */
   onCheckstop?(reason: string): void;
+  /**
+   * Coupled time: the `index`-th coupled OPAL call of this boot, on `pir`, has retired the
+   * instructions `Machine.markOpalCall` asked for (or returned before: `inFirmware` false).
+   */
+  onFirmwareMark?(pir: number, index: number, instructions: number, inFirmware: boolean): void;
 }
 
 /** How the machine came up: `fast` is skiboot's fast reboot, which skips hostboot (docs/modelling-choices.md). */
@@ -99,6 +108,16 @@ export class Machine implements Platform {
    * when the sink does not want instructions, which keeps `tick` free of observation.
    */
   private readonly observers: InstructionObserver[] | undefined;
+  /** Coupled time: per thread, the OPAL call it is inside (plain data, forked with the machine). */
+  private readonly inFirmware: (CoupledCall | undefined)[];
+  /** Threads inside firmware now (0 keeps `tick` to its charged-time work). */
+  private firmwareThreads = 0;
+  /** Coupled OPAL calls entered in this boot (a call's index). */
+  private coupledCalls = 0;
+  /** Fire onFirmwareMark this many instructions into the `index`-th coupled call (plain data). */
+  private opalMark: { readonly index: number; readonly instructions: number } | undefined;
+  /** Steps threads inside firmware (rebuilt, not copied, by a fork: it holds decode caches). */
+  private fwCpu: Interpreter;
 
   constructor(
     readonly config: MachineConfig,
@@ -106,6 +125,7 @@ export class Machine implements Platform {
     readonly seed: string,
     readonly sink: TraceSink,
     readonly cost: CostModel = DEFAULT_COST_MODEL,
+    readonly timeMode: TimeMode = 'charged',
   ) {
     this.topology = new Topology(config);
     this.mem = new PhysicalMemory(config.ramSizeBytes);
@@ -114,12 +134,27 @@ export class Machine implements Platform {
     this.threads.forEach((t, i) => this.pirIndex.set(t.pir, i));
     this.busyUntil = this.threads.map(() => 0);
     this.executors = this.threads.map(() => undefined);
+    this.inFirmware = this.threads.map(() => undefined);
+    this.fwCpu = this.firmwareInterpreter();
     this.xscom.observer = (chip, address, write, value, ok) =>
       this.emit('machine', write ? 'xscom-write' : 'xscom-read', { chip, address: hex(address), value: value === undefined ? 'error' : hex(value), ok });
     this.dt.onChange = (path, name, value) =>
       this.emit('machine', 'dt-prop', { path, name, value: value === undefined ? '(removed)' : describeProp(value) });
     this.sbes = this.topology.chipIds.map((chip) => profile.makeSbe(chip));
     this.observers = this.observersFor(sink);
+  }
+
+  /** The interpreter coupled firmware runs on; it reads the machine's time base. */
+  private firmwareInterpreter(): Interpreter {
+    const cpu = new Interpreter();
+    cpu.timeBaseSource = this.timeBaseSource();
+    return cpu;
+  }
+
+  /** What `mftb` reads under this cost model: undefined = the executor's retired count (cost-1). */
+  private timeBaseSource(): (() => number) | undefined {
+    const cost = this.cost;
+    return cost.timeBase === 'cycles' ? () => timeBaseAt(cost, this.currentCycle) : undefined;
   }
 
   private observersFor(sink: TraceSink): InstructionObserver[] | undefined {
@@ -158,6 +193,7 @@ export class Machine implements Platform {
     const name = OPAL_TOKEN_NAMES[token] ?? `token ${token}`;
     this.emit(who, 'opal-call', { pir: callerPir, token, name, args: args.map((a) => hex(a)).join(',') });
     const wasGoingDown = this.goingDown();
+    this.overlapCoupledCalls();
     this.hooks.beforeOpalCall?.(who, callerPir, token, args);
     const rc = this.skiboot === undefined ? -1n : this.skiboot.opalCall(this, callerPir, token, args);
     const returned = wasGoingDown || !this.goingDown();
@@ -166,6 +202,107 @@ export class Machine implements Platform {
     else this.emit('skiboot', 'opal-return', { pir: callerPir, token, name, rc: hex(rc), rcName: rcName(rc) });
     this.occupy(callerPir, this.cost.opalCallCycles);
     return rc;
+  }
+
+  // ------------------------------------------------------------ coupled time (firmware on a thread)
+
+  /**
+   * An OPAL call a kernel driver (the harness) makes on `pir`'s hardware thread. In coupled time
+   * with an ELF dispatcher the thread enters firmware and resumes unchanged after the return;
+   * otherwise (charged time, no ELF, the thread not running or already in OPAL) it runs nested.
+   */
+  opalCallOnThread(who: Participant, pir: number, token: number, args: readonly bigint[]): void {
+    const i = this.pirIndex.get(pir);
+    if (this.timeMode === 'coupled' && i !== undefined && this.threads[i]!.run === 'running' && this.inFirmware[i] === undefined) {
+      if (this.enterOpal(i, who, token, args, 'unchanged')) return;
+    }
+    this.opalCallAs(who, pir, token, args);
+  }
+
+  /** Coupled time: stop `index`-th coupled call of this boot `instructions` in (hooks.onFirmwareMark). */
+  markOpalCall(index: number, instructions: number): void {
+    this.opalMark = { index, instructions };
+  }
+
+  /** r1 of the OPAL call `pir` is inside (coupled time), so a nested call keeps off its frames. */
+  firmwareStackPointer(pir: number): bigint | undefined {
+    const i = this.pirIndex.get(pir);
+    return i === undefined || this.inFirmware[i] === undefined ? undefined : this.threads[i]!.gpr(1);
+  }
+
+  /** The coupled OPAL call `pir` is inside, if any (tools, tests). */
+  firmwareCall(pir: number): Readonly<CoupledCall> | undefined {
+    const i = this.pirIndex.get(pir);
+    return i === undefined ? undefined : this.inFirmware[i];
+  }
+
+  /** Thread `i` enters firmware for a call; false when skiboot cannot run it coupled. */
+  private enterOpal(i: number, who: Participant, token: number, args: readonly bigint[], resume: 'rc' | 'unchanged'): boolean {
+    const t = this.threads[i]!;
+    const call = enterFirmware(this, this.skiboot, t, who, token, args, this.coupledCalls, resume);
+    if (call === undefined) return false;
+    this.coupledCalls++;
+    const name = OPAL_TOKEN_NAMES[token] ?? `token ${token}`;
+    this.emit(who, 'opal-call', { pir: t.pir, token, name, args: args.map((a) => hex(a)).join(','), coupled: call.index });
+    // Calls in flight and this one overlap: neither is judged per call (each one's "before" goes stale).
+    if (this.firmwareThreads !== 0) call.judged = false;
+    this.overlapCoupledCalls();
+    this.inFirmware[i] = call;
+    this.firmwareThreads++;
+    this.hooks.beforeOpalCall?.(who, t.pir, token, args);
+    const mark = this.opalMark;
+    if (mark !== undefined && mark.index === call.index) {
+      call.markAt = mark.instructions;
+      if (mark.instructions === 0) this.hooks.onFirmwareMark?.(t.pir, call.index, 0, true);
+    }
+    return true;
+  }
+
+  /**
+   * Another call starts, or the harness writes the tables behind the firmware's back: calls in
+   * flight overlap it, and the oracle's per-call judgement skips them (their "before" is stale).
+   */
+  overlapCoupledCalls(): void {
+    if (this.firmwareThreads === 0) return;
+    for (const c of this.inFirmware) if (c !== undefined) c.judged = false;
+  }
+
+  /** One cycle of a thread inside firmware. */
+  private stepInFirmware(i: number, t: ThreadState, call: CoupledCall, observe: InstructionObserver | undefined): void {
+    if (call.parked) return;
+    const r = stepFirmware(this, this.skiboot, t, call, this.fwCpu, observe);
+    if (r.kind === 'running') {
+      if (r.busyCycles > 0) this.occupy(t.pir, r.busyCycles + 1);
+      if (call.markAt !== undefined && call.instructions >= call.markAt) {
+        call.markAt = undefined;
+        this.hooks.onFirmwareMark?.(t.pir, call.index, call.instructions, true);
+      }
+      return;
+    }
+    this.leaveOpal(i, t, call, r.value);
+  }
+
+  /** The dispatcher returned: the TS fallback for NOT_HANDLED, the caller restored, the hooks told. */
+  private leaveOpal(i: number, t: ThreadState, call: CoupledCall, value: bigint): void {
+    const wasGoingDown = this.goingDown();
+    const rc = finishResult(this, this.skiboot, call, value);
+    const returned = wasGoingDown || !this.goingDown();
+    const name = OPAL_TOKEN_NAMES[call.token] ?? `token ${call.token}`;
+    if (call.judged) this.hooks.afterOpalCall?.(call.who, t.pir, call.token, call.args, rc, returned);
+    else this.hooks.afterUnjudgedOpalCall?.(t.pir);
+    if (!returned) {
+      // The call started the machine going down: the thread never comes back from OPAL.
+      call.parked = true;
+      this.emit('skiboot', 'opal-return', { pir: t.pir, token: call.token, name, returned: false, instructions: call.instructions });
+      return;
+    }
+    this.emit('skiboot', 'opal-return', { pir: t.pir, token: call.token, name, rc: hex(rc), rcName: rcName(rc), instructions: call.instructions });
+    this.inFirmware[i] = undefined;
+    this.firmwareThreads--;
+    restoreCaller(t, call, rc);
+    // opal_entry's and the kernel wrapper's own path, as charged time adds it to every call.
+    this.occupy(t.pir, this.cost.opalCallCycles);
+    if (call.markAt !== undefined) this.hooks.onFirmwareMark?.(t.pir, call.index, call.instructions, false);
   }
 
   schedule(delayCycles: number, label: string, action: () => void): void {
@@ -304,14 +441,21 @@ export class Machine implements Platform {
       t.coreState = 0;
       this.busyUntil[i] = 0;
       this.executors[i] = undefined;
+      this.inFirmware[i] = undefined;
     });
+    this.firmwareThreads = 0;
+    this.coupledCalls = 0;
+    this.opalMark = undefined;
   }
 
   /** Start the boot's workload on every thread (the kernel has brought all CPUs online). */
   startWorkloads(): void {
     if (this.hooks.makeExecutor === undefined) return;
+    const tb = this.timeBaseSource();
     this.threads.forEach((t, i) => {
-      this.executors[i] = this.hooks.makeExecutor!(this, t.pir);
+      const ex = this.hooks.makeExecutor!(this, t.pir);
+      if (tb !== undefined) ex.timeBaseSource = tb;
+      this.executors[i] = ex;
       t.run = 'running';
     });
   }
@@ -321,8 +465,25 @@ export class Machine implements Platform {
     const linux = this.linux;
     if (linux === undefined) return;
     this.emit('harness', 'crash', { pir, cause });
+    const i = this.pirIndex.get(pir);
+    const call = i === undefined ? undefined : this.inFirmware[i];
+    if (call !== undefined) {
+      // The interrupt takes the thread out of OPAL mid-call: the call never returns, and the
+      // kernel's handler sees the firmware's registers (what the panic snapshot records).
+      this.inFirmware[i!] = undefined;
+      this.firmwareThreads--;
+      this.emit('skiboot', 'opal-return', { pir, token: call.token, name: OPAL_TOKEN_NAMES[call.token] ?? `token ${call.token}`, returned: false, interrupted: true, instructions: call.instructions });
+    }
+    const t = this.thread(pir);
+    const nipInFirmware = t.get(Slot.NIP);
     this.hooks.onPanic?.(pir, cause);
     linux.panic(this, pir, cause);
+    if (call !== undefined) {
+      // From here the thread runs kernel code in the kernel's MSR; a thread the panic path did
+      // not redirect (a second CPU spinning in crash_fadump) is parked where its call began.
+      if (t.get(Slot.NIP) === nipInFirmware) t.r.set(call.saved);
+      else abandonCall(t, call);
+    }
   }
 
 
@@ -383,6 +544,13 @@ export class Machine implements Platform {
     for (let i = 0; i < this.threads.length; i++) {
       const t = this.threads[i]!;
       if (t.run !== 'running' || this.busyUntil[i]! > c) continue;
+      if (this.firmwareThreads !== 0) {
+        const fw = this.inFirmware[i];
+        if (fw !== undefined) {
+          this.stepInFirmware(i, t, fw, undefined);
+          continue;
+        }
+      }
       const ex = this.executors[i];
       if (ex === undefined) continue;
       const outcome = ex.step(t, this.mem);
@@ -397,6 +565,12 @@ export class Machine implements Platform {
     for (let i = 0; i < this.threads.length; i++) {
       const t = this.threads[i]!;
       if (t.run !== 'running' || this.busyUntil[i]! > c) continue;
+      const fw = this.inFirmware[i];
+      if (fw !== undefined) {
+        // Firmware instructions are recorded like guest ones (same record, same lane of PIR).
+        this.stepInFirmware(i, t, fw, observers[i]!);
+        continue;
+      }
       const ex = this.executors[i];
       if (ex === undefined) continue;
       const outcome = ex.stepObserved === undefined ? ex.step(t, this.mem) : ex.stepObserved(t, this.mem, observers[i]!);
@@ -410,6 +584,7 @@ export class Machine implements Platform {
     if (outcome === Step.OPAL_ENTRY) {
       const token = Number(t.gpr(0) & 0xffffn);
       const args = Array.from({ length: 8 }, (_, k) => t.gpr(3 + k));
+      if (this.timeMode === 'coupled' && this.enterOpal(i, 'cpu', token, args, 'rc')) return;
       const rc = this.opalCallAs('cpu', t.pir, token, args);
       if (this.goingDown()) return; // the call stopped the machine: it never returns to the thread
       t.setGpr(3, rc);
@@ -443,7 +618,7 @@ export class Machine implements Platform {
     memo.set(this.xscom, xscom);
     const copy = f as unknown as Record<string, unknown>;
     for (const key of Object.keys(this)) {
-      if (key === 'executors') continue;
+      if (key === 'executors' || key === 'fwCpu') continue;
       copy[key] = cloneGraph((this as unknown as Record<string, unknown>)[key], memo, `machine.${key}`);
     }
     // Closures over the machine are rebuilt for the copy, devices re-attached to its XSCOM.
@@ -453,9 +628,13 @@ export class Machine implements Platform {
     (f as unknown as { observers: InstructionObserver[] | undefined }).observers = f.observersFor(sink);
     this.sbes.forEach((sbe, i) => f.sbes[i]!.adoptFork?.(this, f, sbe));
     for (const sbe of f.sbes) sbe.attach(f);
-    (f as unknown as { executors: (Executor | undefined)[] }).executors = this.executors.map((ex, i) =>
-      ex === undefined ? undefined : (f.hooks.forkExecutor?.(f, f.threads[i]!.pir) ?? ex),
-    );
+    const tb = f.timeBaseSource();
+    (f as unknown as { executors: (Executor | undefined)[] }).executors = this.executors.map((ex, i) => {
+      const copy = ex === undefined ? undefined : (f.hooks.forkExecutor?.(f, f.threads[i]!.pir) ?? ex);
+      if (copy !== undefined && tb !== undefined) copy.timeBaseSource = tb;
+      return copy;
+    });
+    f.fwCpu = f.firmwareInterpreter();
     return f;
   }
 

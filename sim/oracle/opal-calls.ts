@@ -167,6 +167,31 @@ function callName(c: ObservedCall): string {
   return `${name}(${c.args.slice(0, 2).map((a) => hex(a)).join(', ')})`;
 }
 
+/**
+ * Memory as `call` (an MPIPL_UPDATE) would leave it had it completed from `before`: `mem` with the
+ * SPIRA-H and table blocks replaced (copy-on-write). Undefined for other tokens and for counts the
+ * model cannot follow. Without `/ibm,opal/dump` nothing may change. (Coupled time: the in-flight
+ * rule of sim/oracle/in-flight.ts compares clock-stop tables with this and with `before`.)
+ */
+export function memoryAfterUpdate(mem: PhysicalMemory, before: CallBefore, call: { readonly token: number; readonly args: readonly bigint[]; readonly dumpPublished: boolean }, facts: MachineFacts): PhysicalMemory | undefined {
+  if (call.token !== OpalToken.MPIPL_UPDATE) return undefined;
+  const e = new Expected(before);
+  if (call.dumpPublished && !expectUpdate(e, call.args, facts)) return undefined;
+  return memoryWithBlocks(mem, e.spirah, e.tables);
+}
+
+/** `mem` (copy-on-write) with its SPIRA-H and table blocks as `before` holds them. */
+export function memoryBefore(mem: PhysicalMemory, before: CallBefore): PhysicalMemory {
+  return memoryWithBlocks(mem, before.spirah, before.tables);
+}
+
+function memoryWithBlocks(mem: PhysicalMemory, spirah: Uint8Array, tables: Uint8Array): PhysicalMemory {
+  const m = mem.snapshot();
+  m.writeBytes(SPIRAH_BLOCK.start, spirah);
+  m.writeBytes(TABLE_BLOCK.start, tables);
+  return m;
+}
+
 /** The first way `call` did not do what the spec says it must, or undefined. */
 export function opalCallProblem(before: CallBefore, after: PhysicalMemory, call: ObservedCall, facts: MachineFacts): string | undefined {
   const e = new Expected(before);

@@ -17,6 +17,7 @@ import { hex } from '../core/u64.js';
 import { DT_DUMP_NODE, FW_LOAD_AREA, HRMOR_BIT, SkibootMap, SpirahNtuple, CORE_STATE_INACTIVE, opalDumpSize } from '../participants/layout.js';
 import { scratchArea } from '../scenario/scenario.js';
 import { MpiplTag, OpalToken, rcName } from '../participants/opal-api.js';
+import { changesTables, inFlightProblem, type InFlightCall } from './in-flight.js';
 import { expectedPairs, whyInvalid, type Expectation, type Span } from './rules.js';
 import { mdrtExactProblem, mdrtUntouchedProblem } from './mdrt-exact.js';
 import { cpuFormatProblem, cpuPresenceProblem } from './cpu-format.js';
@@ -75,6 +76,8 @@ export interface OracleOptions {
    * one of these is the scenario's doing (vmcore not judged); by anything else, a lost dump.
    */
   readonly scenarioRanges?: readonly { readonly src: bigint; readonly dest: bigint }[];
+  /** False when the scenario writes table entries itself: the in-flight rule (in-flight.ts) assumes skiboot's own tables. */
+  readonly judgeInFlightCalls?: boolean;
 }
 
 /** SIGUSR1: the OPAL core's crashing-thread signal for a kernel-initiated crash (spec 7.3). */
@@ -99,6 +102,11 @@ export class Oracle implements MachineHooks {
    * watched by the memory itself, PhysicalMemory.beginWatch), and whether the dump node was there.
    */
   private callBefore: { blocks: CallBefore; dumpPublished: boolean } | undefined;
+  /**
+   * Coupled time: OPAL calls entered and not yet returned, oldest first (sim/oracle/in-flight.ts).
+   * A call its caller's crash interrupted stays here under the calls that PIR makes afterwards.
+   */
+  private readonly inFlight: InFlightCall[] = [];
   private calls: CallLedger = { judged: 0, problem: undefined };
   /** Memory when a normal IPL began (copy-on-write): judged once skiboot is up. */
   private normalIplBefore: PhysicalMemory | undefined;
@@ -166,6 +174,7 @@ export class Oracle implements MachineHooks {
       this.rounds.push(this.current);
     }
     const mem = this.m.mem.snapshot();
+    this.judgeInFlight(mem, handoff.skibootBase);
     this.flushCalls();
     let expectation: Expectation;
     try {
@@ -180,12 +189,53 @@ export class Oracle implements MachineHooks {
 
   // ------------------------------------------------------------------ OPAL calls (registration-effective)
 
-  beforeOpalCall(): void {
+  beforeOpalCall(_who?: Participant, callerPir?: number, token?: number, args?: readonly bigint[]): void {
     this.callBefore = { blocks: captureBefore(this.m.mem), dumpPublished: this.m.dt.hasNode(DT_DUMP_NODE) };
     this.m.mem.beginWatch();
+    if (callerPir === undefined || token === undefined || args === undefined) return;
+    if (changesTables(token)) for (const c of this.inFlight) c.overlapped = true;
+    this.inFlight.push({ pir: callerPir, token, args, before: this.callBefore.blocks, dumpPublished: this.callBefore.dumpPublished, overlapped: false });
   }
 
-  afterOpalCall(_who: Participant, _callerPir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void {
+  /** A call returned: it is no longer in flight. */
+  private opalCallLeft(callerPir: number): void {
+    const i = this.inFlight.map((c) => c.pir).lastIndexOf(callerPir);
+    if (i >= 0) this.inFlight.splice(i, 1);
+  }
+
+  /**
+   * A call returned that the per-call judgement skips (it overlapped another call in coupled time).
+   * Every call in flight is then unjudged too, so the write watch the latest of them started
+   * judges nothing: end it.
+   */
+  unjudgedOpalCallLeft(callerPir: number): void {
+    this.opalCallLeft(callerPir);
+    if (this.callBefore === undefined) return;
+    this.callBefore = undefined;
+    this.m.mem.endWatch();
+  }
+
+  /** At the clock stop: the updates still in flight must not have lost a registration (in-flight.ts). */
+  private judgeInFlight(clockStop: PhysicalMemory, stashedBase: bigint | undefined): void {
+    const calls = this.inFlight.splice(0);
+    if (this.options.judgeInFlightCalls === false || this.calls.problem !== undefined) return;
+    const facts = { ramSizeBytes: this.m.config.ramSizeBytes, cpuMaxPir: this.m.topology.cpuMaxPir };
+    for (const c of calls) {
+      let problem: string | undefined;
+      try {
+        problem = inFlightProblem(clockStop, c, stashedBase, facts);
+      } catch (e) {
+        problem = `oracle error while judging an OPAL call in flight (${e instanceof Error ? e.message : String(e)})`;
+      }
+      if (problem === undefined) continue;
+      this.calls.problem = problem;
+      this.record('registration-effective', false, problem);
+      return;
+    }
+  }
+
+  afterOpalCall(_who: Participant, callerPir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void {
+    this.opalCallLeft(callerPir);
     const before = this.callBefore;
     this.callBefore = undefined;
     // The pages the call wrote, each with its bytes before the call.
@@ -222,6 +272,7 @@ export class Oracle implements MachineHooks {
   // ------------------------------------------------------------------ normal IPL
 
   beforeNormalIpl(): void {
+    this.inFlight.length = 0;
     this.normalIplBefore = this.m.mem.snapshot();
     this.noteStaleHeader();
   }

@@ -4,6 +4,7 @@
  * the kernel at the planned cycle and writes release_mem) and gives each kernel its workloads.
  */
 import { Machine } from '../machine/machine.js';
+import { costModelFor } from '../machine/cost-model.js';
 import type { IplKind, MachineHooks } from '../machine/machine.js';
 import type { IplHandoff } from '../participants/platform.js';
 import { Interpreter } from '../cpu/interpreter.js';
@@ -214,8 +215,12 @@ export class ScenarioHarness implements MachineHooks {
     this.oracle.beforeFastReboot();
   }
 
-  beforeOpalCall(): void {
-    this.oracle.beforeOpalCall();
+  beforeOpalCall(who: Participant, pir: number, token: number, args: readonly bigint[]): void {
+    this.oracle.beforeOpalCall(who, pir, token, args);
+  }
+
+  afterUnjudgedOpalCall(pir: number): void {
+    this.oracle.unjudgedOpalCallLeft(pir);
   }
 
   afterOpalCall(who: Participant, pir: number, token: number, args: readonly bigint[], rc: bigint, returned: boolean): void {
@@ -309,6 +314,11 @@ export class ScenarioHarness implements MachineHooks {
       this.crashesDone++; // the guest crashes itself: its trap enters the panic path
       return;
     }
+    if (plan.inOpalCall !== undefined) {
+      // Coupled time: the machine calls onFirmwareMark that many instructions into that call.
+      m.markOpalCall(plan.inOpalCall.call, plan.inOpalCall.instructions);
+      return;
+    }
     const label = `crash PIR ${hex(plan.pir)}`;
     if (this.holdCrashes) return m.scheduleCall(HELD_CRASH_DELAY_CYCLES, label, this, 'crashNow', plan.pir);
     if (plan.atCycle !== undefined) m.scheduleCall(Math.max(0, plan.atCycle - m.cycle()), label, this, 'crashNow', plan.pir);
@@ -322,6 +332,13 @@ export class ScenarioHarness implements MachineHooks {
   releaseHeldCrash(cycle: number): boolean {
     this.holdCrashes = false;
     return this.m.retargetCall(this, 'crashNow', Math.max(cycle, this.m.cycle()));
+  }
+
+  /** CrashPoint.inOpalCall reached: the caller (onCaller) or the plan's thread crashes now. */
+  onFirmwareMark(callerPir: number): void {
+    const plan = this.spec.crashes[this.bootIndex];
+    if (plan?.inOpalCall === undefined) return;
+    this.crashNow(plan.inOpalCall.onCaller === true ? callerPir : plan.pir);
   }
 
   crashNow(pir: number): void {
@@ -379,6 +396,7 @@ export class ScenarioHarness implements MachineHooks {
   }
 
   tableWrite(w: TableWrite): void {
+    this.m.overlapCoupledCalls();
     harnessTableWrite(this.m, w);
   }
 
@@ -448,7 +466,7 @@ function firmwareSane(fault: FirmwareFault, round: number, cycle: number): Invar
 /** Build the machine, its oracle and harness for a scenario, powered on. */
 export function startScenario(spec: ScenarioSpec, opts: RunOptions): ScenarioHarness {
   validateScenarioExtensions(spec);
-  const m = new Machine(spec.config, opts.profile, spec.seed, opts.sink);
+  const m = new Machine(spec.config, opts.profile, spec.seed, opts.sink, costModelFor(spec.timeMode), spec.timeMode ?? 'charged');
   m.checkpointEveryCycles = opts.checkpointEveryCycles;
   // The platform rewrites its reserved ranges at every IPL: declared IPL scratch, like firmware's.
   const platformScratch = (spec.reservedRanges ?? []).map((r) => ({ start: r.startBytes, sizeBytes: r.sizeBytes }));
@@ -457,6 +475,7 @@ export function startScenario(spec: ScenarioSpec, opts: RunOptions): ScenarioHar
     skibootImageBytes: opts.profile.images().skiboot.length,
     ...(firmwareScratch.length === 0 ? {} : { firmwareScratch }),
     judgeVmcore: !tampersKernelRanges(spec),
+    ...(spec.tableWrites.length === 0 ? {} : { judgeInFlightCalls: false }),
     faults: spec.faults,
     scenarioRanges: spec.ops.filter((o) => o.call === 'ADD_RANGE').map((o) => ({ src: BigInt(o.args[0] ?? '0'), dest: BigInt(o.args[1] ?? '0') })),
   });
@@ -505,7 +524,8 @@ const OP_TOKENS: Record<OpalOp['call'], [number, bigint | undefined]> = {
 function harnessOpalCall(m: Machine, op: OpalOp): void {
   const [token, ops] = OP_TOKENS[op.call];
   const args = op.args.map((a) => BigInt(a));
-  m.opalCall(m.threads[0]!.pir, token, ops === undefined ? args : [ops, ...args]);
+  // Coupled time: on the boot CPU's hardware thread, so a crash can land inside the call.
+  m.opalCallOnThread('linux', m.threads[0]!.pir, token, ops === undefined ? args : [ops, ...args]);
 }
 
 /** The harness as a rogue kernel: write an MDST/MDDT entry (and maybe act_cnt) directly. */

@@ -15,6 +15,13 @@ export interface CrashPoint {
   readonly afterBootCycles?: number;
   /** … from the guest: the machine-code workload on `pir` executes `trap` after this many iterations. */
   readonly trapAfterIterations?: number;
+  /**
+   * … coupled time only: `instructions` firmware instructions into the `call`-th OPAL call that
+   * runs on a hardware thread in that boot (0-based; docs/firmware-elf.md "Time modes"). With
+   * `onCaller` the thread making that call crashes (an interrupt inside OPAL), otherwise `pir`.
+   * A call that returns before that many instructions crashes right after its return.
+   */
+  readonly inOpalCall?: { readonly call: number; readonly instructions: number; readonly onCaller?: boolean };
   readonly pir: number;
   /**
    * Schedule the crash `afterBootCycles` into the boot even when that boot is a capture kernel
@@ -130,9 +137,16 @@ export interface ScenarioSpec {
   readonly reservedRanges?: readonly PlatformReservedRange[];
   /** Reboots user space asks for (see RebootPoint); absent = none. */
   readonly reboots?: readonly RebootPoint[];
+  /**
+   * How firmware ELF time is accounted (sim/machine/cost-model.ts TimeMode); absent = charged,
+   * which keeps older traces byte-identical. Coupled runs with cost model cost-2.
+   */
+  readonly timeMode?: 'coupled';
 }
 
 export interface ScenarioOverrides {
+  /** The first crash lands inside an OPAL call (CrashPoint.inOpalCall); coupled time only. */
+  crashInOpalCall?: { call: number; instructions: number };
   crashAt?: number;
   crashPir?: number;
   crashes?: number;
@@ -154,7 +168,8 @@ export function deriveScenario(seed: string, config: MachineConfig, firmware: st
   const crashes: CrashPoint[] = [];
   for (let k = 0; k < count; k++) {
     const pir = k === 0 && o.crashPir !== undefined ? o.crashPir : prng.pick(topo.threads).pir;
-    if (k === 0 && o.crashAt !== undefined) crashes.push({ atCycle: o.crashAt, pir });
+    if (k === 0 && o.crashInOpalCall !== undefined) crashes.push({ inOpalCall: { ...o.crashInOpalCall, ...(o.crashPir === undefined ? { onCaller: true } : {}) }, pir });
+    else if (k === 0 && o.crashAt !== undefined) crashes.push({ atCycle: o.crashAt, pir });
     else crashes.push({ afterBootCycles: prng.int(2_000, CRASH_WINDOW_CYCLES), pir });
   }
   const workloadName = prng.pick(WORKLOAD_NAMES);

@@ -34,12 +34,12 @@ const LOOSE_CRASH_LIMITS: CrashPointLimits = { atCycleMax: 2 ** 50, afterBootCyc
  */
 export function validateCrashPoint(c: unknown, field: string, config: MachineConfig, limits: CrashPointLimits = LOOSE_CRASH_LIMITS): CrashPoint {
   if (!isObject(c)) fail(field, 'expected an object');
-  knownKeys(c, field, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'pir', 'beforeRelease', 'source', 'alsoPanic']);
+  knownKeys(c, field, ['atCycle', 'afterBootCycles', 'trapAfterIterations', 'inOpalCall', 'pir', 'beforeRelease', 'source', 'alsoPanic']);
   const topo = new Topology(config);
   const pir = intAt(c['pir'], `${field}.pir`, 0, 0xffff);
   if (!topo.hasPir(pir)) fail(`${field}.pir`, `PIR 0x${pir.toString(16)} does not exist (PIRs: ${topo.threads.map((t) => `0x${t.pir.toString(16)}`).join(' ')})`);
-  const ways = (['atCycle', 'afterBootCycles', 'trapAfterIterations'] as const).filter((k) => c[k] !== undefined);
-  if (ways.length !== 1) fail(field, `needs exactly one of atCycle, afterBootCycles, trapAfterIterations (has ${ways.length === 0 ? 'none' : ways.join(', ')})`);
+  const ways = (['atCycle', 'afterBootCycles', 'trapAfterIterations', 'inOpalCall'] as const).filter((k) => c[k] !== undefined);
+  if (ways.length !== 1) fail(field, `needs exactly one of atCycle, afterBootCycles, trapAfterIterations, inOpalCall (has ${ways.length === 0 ? 'none' : ways.join(', ')})`);
   if (c['atCycle'] !== undefined) intAt(c['atCycle'], `${field}.atCycle`, 0, limits.atCycleMax);
   if (c['afterBootCycles'] !== undefined) intAt(c['afterBootCycles'], `${field}.afterBootCycles`, 0, limits.afterBootCyclesMax);
   if (c['trapAfterIterations'] !== undefined) {

@@ -29,6 +29,9 @@ export const SCENARIO_LIMITS = {
   opsMax: 1024,
   tableWritesMax: 1024,
   opArgsMax: 8,
+  /** CrashPoint.inOpalCall: which coupled OPAL call of the boot, and how many instructions in. */
+  opalCallIndexMax: 1_000_000,
+  opalCallInstructionsMax: 50_000_000,
 } as const;
 
 /** The POWER9 SMT modes: a core runs 1, 2 or 4 threads. */
@@ -89,9 +92,21 @@ function validateLinux(v: unknown, path: string): Record<string, unknown> {
 
 function validateCrash(v: unknown, path: string, config: MachineConfig, maxCycles: number): CrashPoint {
   const c = validateCrashPoint(v, path, config, { atCycleMax: maxCycles - 1, afterBootCyclesMax: SCENARIO_LIMITS.afterBootCyclesMax, trapAfterIterationsMax: SCENARIO_LIMITS.trapAfterIterationsMax });
+  const extras = { ...(c.beforeRelease === undefined ? {} : { beforeRelease: c.beforeRelease }), ...(c.source === undefined ? {} : { source: c.source }), ...(c.alsoPanic === undefined ? {} : { alsoPanic: c.alsoPanic }) };
+  const inCall: unknown = c.inOpalCall;
+  if (inCall !== undefined) {
+    // Coupled time's crash point (CrashPoint.inOpalCall): the only way it is placed.
+    if (!isObject(inCall)) fail(`${path}.inOpalCall`, 'expected {call, instructions, onCaller?}');
+    knownKeys(inCall, `${path}.inOpalCall`, ['call', 'instructions', 'onCaller']);
+    const call = intAt(inCall['call'], `${path}.inOpalCall.call`, 0, SCENARIO_LIMITS.opalCallIndexMax);
+    const instructions = intAt(inCall['instructions'], `${path}.inOpalCall.instructions`, 0, SCENARIO_LIMITS.opalCallInstructionsMax);
+    const onCaller = inCall['onCaller'];
+    if (onCaller !== undefined && typeof onCaller !== 'boolean') fail(`${path}.inOpalCall.onCaller`, 'expected a boolean');
+    return { inOpalCall: { call, instructions, ...(onCaller === undefined ? {} : { onCaller }) }, pir: c.pir, ...extras } as CrashPoint;
+  }
   // Only the fields a crash point has, in one order (a trace header re-encodes the same bytes).
   const k = (['atCycle', 'afterBootCycles', 'trapAfterIterations'] as const).find((key) => c[key] !== undefined)!;
-  return { [k]: c[k], pir: c.pir, ...(c.beforeRelease === undefined ? {} : { beforeRelease: c.beforeRelease }), ...(c.source === undefined ? {} : { source: c.source }), ...(c.alsoPanic === undefined ? {} : { alsoPanic: c.alsoPanic }) } as CrashPoint;
+  return { [k]: c[k], pir: c.pir, ...extras } as CrashPoint;
 }
 
 const U64_HEX = /^0x[0-9a-fA-F]{1,16}$/;
@@ -138,7 +153,9 @@ function validateTableWrite(v: unknown, path: string, boots: number): TableWrite
  */
 export function validateScenario(obj: unknown, config: MachineConfig, path: string): ScenarioSpec {
   if (!isObject(obj)) fail(path, 'expected an object');
-  knownKeys(obj, path, ['seed', 'config', 'firmware', 'crashes', 'linux', 'faults', 'workloadName', 'ops', 'tableWrites', 'releaseAfterCycles', 'maxCycles', 'patterns', 'reservedRanges', 'reboots']);
+  knownKeys(obj, path, ['seed', 'config', 'firmware', 'crashes', 'linux', 'faults', 'workloadName', 'ops', 'tableWrites', 'releaseAfterCycles', 'maxCycles', 'patterns', 'reservedRanges', 'reboots', 'timeMode']);
+  const timeMode = obj['timeMode'];
+  if (timeMode !== undefined && timeMode !== 'coupled') fail(`${path}.timeMode`, `expected "coupled" (absent = charged), got ${JSON.stringify(timeMode)}`);
   const seed = obj['seed'];
   if (typeof seed !== 'string' || parseSeed(seed) !== seed) fail(`${path}.seed`, 'expected a seed (1–128 letters, digits, . _ -)');
   const firmware = obj['firmware'];
@@ -174,6 +191,8 @@ export function validateScenario(obj: unknown, config: MachineConfig, path: stri
     ...(obj['patterns'] === undefined ? {} : { patterns: obj['patterns'] as boolean }),
     ...(obj['reservedRanges'] === undefined ? {} : { reservedRanges: validateReservedRanges(obj['reservedRanges'], `${path}.reservedRanges`, config.ramSizeBytes) }),
     ...(obj['reboots'] === undefined ? {} : { reboots: validateReboots(obj['reboots'], `${path}.reboots`, crashPoints.length) }),
+    ...(timeMode === undefined ? {} : { timeMode }),
   };
+  if (timeMode === undefined && crashPoints.some((c) => c.inOpalCall !== undefined)) fail(`${path}.crashes`, 'a crash inside an OPAL call (inOpalCall) needs the coupled time mode');
   return validateScenarioExtensions(spec);
 }

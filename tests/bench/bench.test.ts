@@ -31,6 +31,7 @@ describe('bench', () => {
     const doc = JSON.parse(out) as { metrics: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.metrics).sort()).toEqual(
       [
+        'coupledVsChargedTime',
         'crashPointSweep100kCycles',
         'densePreservationCopy',
         'firstDivergenceBisect1e8Cycles',

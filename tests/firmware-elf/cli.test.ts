@@ -118,7 +118,8 @@ describe.skipIf(!committed)('reference-elf (our C firmware)', () => {
     const r = await cli('mutants', '--runs', '10', '--json', '--firmware-elf', 'skiboot=firmware/bin/skiboot.elf,hostboot=firmware/bin/hostboot.elf');
     const doc = JSON.parse(r.stdout);
     expect(doc.mutants.length).toBeGreaterThanOrEqual(8);
-    expect(doc.mutants.filter((m: { killed: boolean }) => !m.killed).map((m: { name: string }) => m.name)).toEqual([]);
+    // The mid-call mutants show only in coupled time (tests/firmware-elf/coupled-mutants.test.ts).
+    expect(doc.mutants.filter((m: { killed: boolean; name: string }) => !m.killed && !m.name.includes('-mid-call-')).map((m: { name: string }) => m.name)).toEqual([]);
     expect(r.code).toBe(0);
   }, 300_000);
 

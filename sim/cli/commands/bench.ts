@@ -9,7 +9,7 @@ import type { CliIo, Command } from '../io.js';
 import { boolFlag, parseFlags, stringFlag } from '../args.js';
 import { progressBar } from '../progress.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { bigMachineMetric, bisectMetric, denseCopyMetric, interpreterCorpusMetrics, interpreterMetric, referenceElfRatioMetric, scenarioMetric, sweepMetric, traceMetrics, type BenchOptions, type Metric } from '../../bench/metrics.js';
+import { bigMachineMetric, bisectMetric, denseCopyMetric, interpreterCorpusMetrics, interpreterMetric, coupledTimeMetric, referenceElfRatioMetric, scenarioMetric, sweepMetric, traceMetrics, type BenchOptions, type Metric } from '../../bench/metrics.js';
 
 type Step = [string, (o: BenchOptions) => Metric | Promise<Metric> | Promise<Record<string, Metric>> | Record<string, Metric>];
 
@@ -22,6 +22,7 @@ const STEPS: readonly Step[] = [
   ['scenariosPerSecondSynthetic', (o) => scenarioMetric(o, 'synthetic')],
   ['scenariosPerSecondMachineCode', (o) => scenarioMetric(o, 'machine-code')],
   ['referenceElfRatio', referenceElfRatioMetric],
+  ['coupledVsChargedTime', coupledTimeMetric],
   ['crashPointSweep100kCycles', sweepMetric],
   ['machine64GiB32GiBRegistered', () => bigMachineMetric()],
   ['densePreservationCopy', denseCopyMetric],

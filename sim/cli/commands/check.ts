@@ -15,6 +15,9 @@ import { boolFlag, intFlag, parseFlags, stringFlag } from '../args.js';
 import { UsageError } from '../../core/errors.js';
 import { parseSeed } from '../../core/prng.js';
 import { resolveProfile } from '../../firmware/profiles.js';
+import { parseTimeMode } from './run.js';
+import type { TimeMode } from '../../machine/cost-model.js';
+import type { ScenarioSpec } from '../../scenario/scenario.js';
 import { runCheck, type CheckFailure, type CheckReport, type Shard } from '../../check/check.js';
 import { recordRun } from '../recording.js';
 import { loadFirmware } from '../firmware-loader.js';
@@ -36,9 +39,15 @@ const FLAGS = {
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   stats: { type: 'boolean' },
+  'time-mode': { type: 'string' },
 } as const;
 
 export const DEFAULT_CHECK_RUNS = 200;
+
+/** A scenario in `mode` (charged leaves it as it is: older traces stay byte-identical). */
+export function inTimeMode(spec: ScenarioSpec, mode: TimeMode | undefined): ScenarioSpec {
+  return mode === 'coupled' ? { ...spec, timeMode: 'coupled' } : spec;
+}
 
 export function parseShard(text: string | undefined): Shard {
   if (text === undefined) return { index: 0, count: 1 };
@@ -74,6 +83,8 @@ export interface CheckSettings {
   stats: boolean;
   /** `--firmware-elf` as the parent applied it (sim/cli/firmware-elf-option.ts): worker threads load the same ELFs. */
   firmwareElf?: { readonly text: string; readonly base: string } | undefined;
+  /** `--time-mode coupled`: scenarios in coupled time, crashes aimed inside firmware. */
+  timeMode?: TimeMode;
 }
 
 /** `--corpus DIR`: an existing directory we can write, or a new one (created now, one line on failure). */
@@ -118,7 +129,7 @@ function settingsFrom(argv: string[], io: CliIo): { s: CheckSettings; json: bool
   }
   const corpus = stringFlag(p, 'corpus');
   return {
-    s: { seed, firmware, runs, timeMs: time === undefined ? undefined : time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus, stats: boolFlag(p, 'stats'), firmwareElf: appliedFirmwareElfOption() },
+    s: { seed, firmware, runs, timeMs: time === undefined ? undefined : time * 1000, shard: parseShard(stringFlag(p, 'shard')), workers, corpus, stats: boolFlag(p, 'stats'), firmwareElf: appliedFirmwareElfOption(), timeMode: parseTimeMode(stringFlag(p, 'time-mode')) },
     json: boolFlag(p, 'json'),
     verbose: boolFlag(p, 'verbose'),
   };
@@ -142,7 +153,8 @@ export function checkInProcess(
     shard: s.shard,
     shouldStop: stop,
     // The default scenario of the seed runs first: most single bugs already show there.
-    examples: [deriveScenario(s.seed, DEFAULT_CONFIG, s.firmware)],
+    examples: [inTimeMode(deriveScenario(s.seed, DEFAULT_CONFIG, s.firmware), s.timeMode)],
+    ...(s.timeMode === undefined ? {} : { timeMode: s.timeMode }),
     onRun,
     onFailure,
     onRepeat,

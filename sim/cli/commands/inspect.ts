@@ -21,6 +21,10 @@ import type { SimEvent } from '../../trace/events.js';
 import { readTrace } from '../../../traces/reader.js';
 import type { FirmwareElfRecord, InstructionRecord, JsonValue, TraceFooter, TraceHeader, TraceItem } from '../../../traces/format.js';
 import { firmwareRoot } from '../../firmware-elf/builtin.js';
+import { resolveProfile } from '../../firmware/profiles.js';
+import { registeredElf } from '../../firmware-elf/participants.js';
+import { scenarioFromHeader } from '../recording.js';
+import type { FirmwareElf } from '../../firmware-elf/loader.js';
 
 const USAGE = 'usage: mpipl-sim inspect FILE [--from CYCLE] [--to CYCLE] [--json]';
 /** Lines per stdout write: fewer syscalls, bounded buffering. */
@@ -38,6 +42,7 @@ export const inspectCommand: Command = async (argv: string[], io: CliIo): Promis
   // Two passes (column widths, then lines): a pipe cannot be read twice.
   if (existsSync(file) && !statSync(file).isFile()) throw new UsageError(`${file}: inspect reads the trace twice and needs a regular file, not a pipe or device (save it to a file first)`);
   const survey = surveyTrace(file, inRange);
+  firmwareSymbols = firmwareSymbolizer(survey.header);
   if (boolFlag(parsed, 'json')) io.stdout(`${JSON.stringify(jsonDocument(file, survey, inRange), null, 2)}\n`);
   else renderTimeline(file, survey, inRange, io);
   return ExitCode.pass;
@@ -78,8 +83,41 @@ interface Row {
 
 function rowOf(item: TraceItem): Row | undefined {
   if (item.type === 'event') return { cycle: item.event.cycle, who: item.event.who, kind: item.event.kind, details: eventDetails(item.event.data) };
-  if (item.type === 'instruction') return { cycle: item.insn.cycle, who: `cpu ${item.insn.pir}`, kind: 'insn', details: insnDetails(item.insn) };
+  if (item.type === 'instruction') {
+    // Coupled time: a thread's firmware instructions get their own lane, symbolised from the ELF.
+    const symbol = firmwareSymbols(item.insn.nip);
+    if (symbol !== undefined) return { cycle: item.insn.cycle, who: `fw ${item.insn.pir}`, kind: 'insn', details: `${symbol} ${insnDetails(item.insn)}` };
+    return { cycle: item.insn.cycle, who: `cpu ${item.insn.pir}`, kind: 'insn', details: insnDetails(item.insn) };
+  }
   return undefined;
+}
+
+/** symbol+offset of a firmware ELF instruction of this trace, or undefined (guest code, unknown firmware). */
+let firmwareSymbols: (nip: bigint) => string | undefined = () => undefined;
+
+/**
+ * The trace's firmware ELFs, when this build has the very bytes the header names (its firmware
+ * profile, e.g. `reference-elf`, loads them): a symboliser for instructions inside their segments.
+ */
+function firmwareSymbolizer(h: TraceHeader): (nip: bigint) => string | undefined {
+  const recorded = h.firmwareElfs ?? [];
+  if (recorded.length === 0) return () => undefined;
+  const elfs: FirmwareElf[] = [];
+  try {
+    resolveProfile(h.firmware.name)(scenarioFromHeader(h));
+    for (const r of recorded) {
+      const elf = registeredElf(r.participant, r.sha256);
+      if (elf !== undefined) elfs.push(elf);
+    }
+  } catch {
+    return () => undefined; // another build's firmware: instructions are shown without symbols
+  }
+  const REAL = 0x0fff_ffff_ffff_ffffn;
+  return (nip) => {
+    const real = Number(nip & REAL);
+    const elf = elfs.find((e) => e.loads.some((l) => real >= l.start && real < l.start + l.memSizeBytes));
+    return elf === undefined ? undefined : `${elf.participant}:${elf.symbols.symbolize(nip)}`;
+  };
 }
 
 function renderTimeline(file: string, survey: Survey, inRange: (cycle: number) => boolean, io: CliIo): void {

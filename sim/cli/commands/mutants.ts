@@ -14,7 +14,9 @@ import { MUTANT_PREFIX, resolveProfile } from '../../firmware/profiles.js';
 import { runCheck } from '../../check/check.js';
 import { deriveScenario } from '../../scenario/scenario.js';
 import { DEFAULT_CONFIG } from '../../machine/config.js';
-import { DEFAULT_CHECK_RUNS } from './check.js';
+import { DEFAULT_CHECK_RUNS, inTimeMode } from './check.js';
+import { parseTimeMode } from './run.js';
+import type { TimeMode } from '../../machine/cost-model.js';
 import { progressBar } from '../progress.js';
 import { hostNowMs } from '../host-clock.js';
 import { appliedFirmwareElfOption, registerElfMutants } from '../firmware-elf-option.js';
@@ -46,7 +48,7 @@ function elfCandidates(): Candidate[] {
   return registerElfMutants().map((m) => ({ name: m.name, participant: m.participant, description: MUTANTS.find((x) => x.name === m.name)?.description ?? `C variant ${m.define ?? m.name}`, firmware: m.firmware }));
 }
 
-export function scoreMutants(seed: string, runs: number, onDone?: (i: number) => void, names?: readonly string[], catalogue: readonly Candidate[] = BUILTIN): MutantResult[] {
+export function scoreMutants(seed: string, runs: number, onDone?: (i: number) => void, names?: readonly string[], catalogue: readonly Candidate[] = BUILTIN, timeMode?: TimeMode): MutantResult[] {
   const chosen = names === undefined ? catalogue : catalogue.filter((m) => names.includes(m.name));
   return chosen.map((m, i) => {
     const startMs = hostNowMs();
@@ -58,7 +60,8 @@ export function scoreMutants(seed: string, runs: number, onDone?: (i: number) =>
       firmware,
       profileFor: resolveProfile(firmware),
       runs,
-      examples: [deriveScenario(seed, DEFAULT_CONFIG, firmware)],
+      examples: [inTimeMode(deriveScenario(seed, DEFAULT_CONFIG, firmware), timeMode)],
+      ...(timeMode === undefined ? {} : { timeMode }),
       onRun: (n) => {
         lastRun = n;
       },
@@ -83,7 +86,8 @@ export function scoreMutants(seed: string, runs: number, onDone?: (i: number) =>
 }
 
 export const mutantsCommand: Command = async (argv: string[], io: CliIo) => {
-  const p = parseFlags(argv, { runs: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' } }, false);
+  const p = parseFlags(argv, { runs: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, 'time-mode': { type: 'string' } }, false);
+  const timeMode = parseTimeMode(stringFlag(p, 'time-mode'));
   const seedText = stringFlag(p, 'seed') ?? '1';
   const seed = parseSeed(seedText);
   if (seed === undefined) throw new UsageError(`--seed: "${seedText}" is not a seed`);
@@ -99,7 +103,7 @@ export const mutantsCommand: Command = async (argv: string[], io: CliIo) => {
   const count = only?.length ?? catalogue.length;
   if (!json) io.stdout(`mpipl-sim mutants  seed=${seed}  budget=${runs} scenarios per mutant  mutants=${count}${elf === undefined ? '' : ' (C level)'}\n`);
   const bar = progressBar(io, 'mutants', count, 'mutants');
-  const results = scoreMutants(seed, runs, (i) => bar.update(i), only, catalogue);
+  const results = scoreMutants(seed, runs, (i) => bar.update(i), only, catalogue, timeMode);
   bar.stop();
   const killed = results.filter((r) => r.killed).length;
   const score = results.length === 0 ? 0 : killed / results.length;

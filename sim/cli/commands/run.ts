@@ -8,6 +8,7 @@ import { UsageError } from '../../core/errors.js';
 import { parseSeed } from '../../core/prng.js';
 import { hex, humanBytes } from '../../core/u64.js';
 import { DEFAULT_CONFIG, type MachineConfig } from '../../machine/config.js';
+import { TIME_MODES, type TimeMode } from '../../machine/cost-model.js';
 import { deriveScenario, type ScenarioSpec } from '../../scenario/scenario.js';
 import { SCENARIO_LIMITS, splitConfigFile, validateScenario } from '../../scenario/validate.js';
 import { runScenario, type RunResult } from '../../scenario/run.js';
@@ -24,6 +25,8 @@ const FLAGS = {
   firmware: { type: 'string' },
   'crash-at': { type: 'string' },
   'crash-pir': { type: 'string' },
+  'crash-in-opal-call': { type: 'string' },
+  'time-mode': { type: 'string' },
   crashes: { type: 'string' },
   record: { type: 'string' },
   'trace-level': { type: 'string' },
@@ -56,14 +59,37 @@ export function scenarioFromFlags(p: ReturnType<typeof parseFlags>): ScenarioSpe
   const crashPir = intFlag(p, 'crash-pir', 0xffff);
   const crashes = intFlag(p, 'crashes', 64);
   if (crashes === 0) throw new UsageError('--crashes: at least 1');
+  const timeMode = parseTimeMode(stringFlag(p, 'time-mode'));
+  const crashInOpalCall = parseCrashInOpalCall(stringFlag(p, 'crash-in-opal-call'));
+  if (crashInOpalCall !== undefined && crashAt !== undefined) throw new UsageError('--crash-in-opal-call and --crash-at both place the first crash: give one');
+  if (crashInOpalCall !== undefined && timeMode !== 'coupled') throw new UsageError('--crash-in-opal-call needs --time-mode coupled (in charged time an OPAL call is one step)');
   const base = deriveScenario(seed, config, firmware, {
+    ...(crashInOpalCall === undefined ? {} : { crashInOpalCall }),
     ...(crashAt === undefined ? {} : { crashAt }),
     ...(crashPir === undefined ? {} : { crashPir }),
     ...(crashes === undefined ? {} : { crashes }),
   });
   if (crashAt !== undefined && crashAt >= base.maxCycles) throw new UsageError(`--crash-at: cycle ${crashAt} is at or past the scenario's cycle limit ${base.maxCycles}`);
   // The same validation a trace header's scenario gets (sim/scenario/validate.ts).
-  return validateScenario({ ...base, linux, faults }, config, 'config');
+  return validateScenario({ ...base, linux, faults, ...(timeMode === 'coupled' ? { timeMode } : {}) }, config, 'config');
+}
+
+/** `--time-mode charged|coupled` (docs/firmware-elf.md, "Time modes"); default charged. */
+export function parseTimeMode(text: string | undefined): TimeMode {
+  if (text === undefined) return 'charged';
+  if (!(TIME_MODES as readonly string[]).includes(text)) throw new UsageError(`--time-mode: expected ${TIME_MODES.join(' or ')}, got "${text}"`);
+  return text as TimeMode;
+}
+
+/** `--crash-in-opal-call K+N`: N firmware instructions into the K-th coupled OPAL call (0-based). */
+export function parseCrashInOpalCall(text: string | undefined): { call: number; instructions: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^([0-9]{1,7})\+([0-9]{1,8})$/.exec(text.trim());
+  if (m === null) throw new UsageError(`--crash-in-opal-call: expected K+N (N instructions into the K-th OPAL call), got "${text}"`);
+  const call = Number(m[1]);
+  const instructions = Number(m[2]);
+  if (call > SCENARIO_LIMITS.opalCallIndexMax || instructions > SCENARIO_LIMITS.opalCallInstructionsMax) throw new UsageError(`--crash-in-opal-call: K at most ${SCENARIO_LIMITS.opalCallIndexMax}, N at most ${SCENARIO_LIMITS.opalCallInstructionsMax}`);
+  return { call, instructions };
 }
 
 export function registersJson(r: RegisterView): Record<string, unknown> {

@@ -22,12 +22,14 @@ const isProblemState = (c: Cpu): boolean => (c.r[MSR_LO]! & MSR_PR_LO) !== 0;
 const isPrivilegedSpr = (n: number): boolean => (n & 0x10) !== 0;
 
 /**
- * The time base as of now: one tick per retired instruction. Deterministic by construction (no
- * host clock); the cost-model time of a real POWER9 (512 MHz) is not modelled.
+ * The time base as of now: the machine's clock scaled to tb_hz when the cost model says so
+ * (`timeBaseSource`), otherwise one tick per retired instruction. Deterministic either way (no
+ * host clock).
  */
 function timeBase(c: Cpu, out: { hi: number; lo: number }): void {
-  out.hi = Math.floor(c.retired / TWO32) >>> 0;
-  out.lo = c.retired >>> 0;
+  const v = c.timeBaseSource === undefined ? c.retired : c.timeBaseSource();
+  out.hi = Math.floor(v / TWO32) >>> 0;
+  out.lo = v >>> 0;
 }
 const tb = { hi: 0, lo: 0 };
 
