@@ -624,6 +624,10 @@ export class PhysicalMemory {
       snap.dirs[d] = dir;
     }
     this.wIndex = -1;
+    // A watch in progress goes on in the copy (a fork taken inside an OPAL call ends the call there
+    // too): the pages logged so far are immutable, and the copy never gives pages back (NaN never
+    // equals its share count).
+    if (this.watch !== undefined) snap.watch = { before: new Map(this.watch.before), owned: [], shareEvents: Number.NaN };
     return snap;
   }
 
