@@ -8,13 +8,12 @@
  */
 import type { FirmwareImages, HostbootResult } from '../../participants/firmware.js';
 import type { IplHandoff, Platform } from '../../participants/platform.js';
-import type { ScenarioSpec } from '../../scenario/scenario.js';
 import { ReferenceHostboot } from '../../participants/hostboot/reference.js';
-import { SkibootModel, type SkibootOptions } from '../../participants/skiboot/skiboot.js';
+import { SkibootModel } from '../../participants/skiboot/skiboot.js';
 import { DumpRegion, MpiplTag, OpalRc } from '../../participants/opal-api.js';
 import { HRMOR_BIT, MpiplMetadata, MDRT_MAX_ENTRIES, MDST_ENTRY_SIZE, MdstEntry, Ntuple, SkibootMap, SpirahNtuple } from '../../participants/layout.js';
 import type { Mutant } from '../mutant-kit.js';
-import type { ProfileOf } from './oracle-classes.js';
+import { mutantMakers, type ProfileOf } from './oracle-classes.js';
 
 // ====================================================================== stray writes during a call
 
@@ -99,19 +98,7 @@ class SkibootFastRebootAfterMpiplBoot extends SkibootModel {
 }
 
 export function lateClassMutants(profileOf: ProfileOf): Mutant[] {
-  const options = (spec: ScenarioSpec): SkibootOptions => (spec.faults.allocSizeBytes === undefined ? {} : { allocSizeBytes: spec.faults.allocSizeBytes });
-  const skiboot = (name: string, description: string, S: new (o: SkibootOptions) => SkibootModel): Mutant => ({
-    name,
-    description,
-    participant: 'skiboot',
-    make: (spec) => profileOf(name, spec, { makeSkiboot: () => new S(options(spec)) }),
-  });
-  const hostboot = (name: string, description: string, H: new () => ReferenceHostboot): Mutant => ({
-    name,
-    description,
-    participant: 'hostboot',
-    make: (spec) => profileOf(name, spec, { makeHostboot: () => new H() }),
-  });
+  const { hostboot, skiboot } = mutantMakers(profileOf);
   return [
     skiboot('skiboot-add-range-writes-unrelocated', 'OPAL_MPIPL_UPDATE(ADD_RANGE) also writes the new MDST address word at the table’s unrelocated address (image offset from 0), in the kernel’s low memory', SkibootAddRangeWritesUnrelocated),
     skiboot('skiboot-kernel-tag-first-wins', 'OPAL_MPIPL_REGISTER_TAG(KERNEL) keeps the first value of the boot and ignores later ones, including the 0 that clears it, yet returns OPAL_SUCCESS', SkibootKernelTagFirstWins),

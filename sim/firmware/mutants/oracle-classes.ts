@@ -260,20 +260,20 @@ class SkibootUnreservedDumpArea extends SkibootModel {
   }
 }
 
-export function oracleClassMutants(profileOf: ProfileOf): Mutant[] {
-  const hostboot = (name: string, description: string, H: new () => ReferenceHostboot): Mutant => ({
-    name,
-    description,
-    participant: 'hostboot',
-    make: (spec) => profileOf(name, spec, { makeHostboot: () => new H() }),
-  });
+/** Mutant makers of one kind: a model class with one bug becomes a named profile (shared by every mutant catalogue). */
+export function mutantMakers(profileOf: ProfileOf): {
+  hostboot: (name: string, description: string, H: new () => ReferenceHostboot) => Mutant;
+  skiboot: (name: string, description: string, S: new (o: SkibootOptions) => SkibootModel) => Mutant;
+} {
   const options = (spec: ScenarioSpec): SkibootOptions => (spec.faults.allocSizeBytes === undefined ? {} : { allocSizeBytes: spec.faults.allocSizeBytes });
-  const skiboot = (name: string, description: string, S: new (o: SkibootOptions) => SkibootModel): Mutant => ({
-    name,
-    description,
-    participant: 'skiboot',
-    make: (spec) => profileOf(name, spec, { makeSkiboot: () => new S(options(spec)) }),
-  });
+  return {
+    hostboot: (name, description, H) => ({ name, description, participant: 'hostboot', make: (spec) => profileOf(name, spec, { makeHostboot: () => new H() }) }),
+    skiboot: (name, description, S) => ({ name, description, participant: 'skiboot', make: (spec) => profileOf(name, spec, { makeSkiboot: () => new S(options(spec)) }) }),
+  };
+}
+
+export function oracleClassMutants(profileOf: ProfileOf): Mutant[] {
+  const { hostboot, skiboot } = mutantMakers(profileOf);
   return [
   hostboot('hostboot-mdrt-act-cnt-capacity', 'hostboot sets mdump_res.act_cnt to the MDRT capacity (1024) instead of the number of entries it wrote', HostbootMdrtActCntCapacity),
   hostboot('hostboot-mdrt-entry-at-mdst-index', 'hostboot writes each MDRT entry at its MDST index, so skipped pairs leave zero holes and act_cnt counts them', HostbootMdrtAtMdstIndex),
