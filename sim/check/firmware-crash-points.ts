@@ -5,10 +5,13 @@
  * events (who called, which token, how many instructions) — then aims the first crash at one
  * instruction of one of them: on the thread in firmware (an interrupt inside OPAL) or on another
  * thread while the call is in flight. Calls that change the MPIPL tables (the harness's
- * OPAL_MPIPL_UPDATEs) are preferred, since that is where a half-updated table can be left behind.
+ * OPAL_MPIPL_UPDATEs) are preferred, since that is where a half-updated table can be left behind,
+ * and among them every kind of update is as likely as another (ADD_RANGEs outnumber the rest).
+ * Half of the aimed scenarios also undo ranges they added: most generated REMOVE_RANGEs name
+ * nothing registered (only one that finds its range moves entries), and REMOVE_ALL is rare.
  */
 import fc from 'fast-check';
-import type { ScenarioSpec, CrashPoint } from '../scenario/scenario.js';
+import type { ScenarioSpec, CrashPoint, OpalOp } from '../scenario/scenario.js';
 import { startScenario } from '../scenario/run.js';
 import { resolveProfile } from '../firmware/profiles.js';
 import type { RetiredInstruction, SimEvent, TraceSink } from '../trace/events.js';
@@ -22,6 +25,8 @@ export interface FirmwareSpan {
   readonly pir: number;
   readonly who: string;
   readonly token: number;
+  /** OPAL_MPIPL_UPDATE's operation (its first argument); undefined for other tokens. */
+  readonly op: number | undefined;
   readonly startCycle: number;
   /** Firmware instructions it retired before returning. */
   readonly instructions: number;
@@ -47,7 +52,7 @@ const PROBE_MIN_CYCLES = 12_000;
  */
 export function firmwareSpans(spec: ScenarioSpec): FirmwareSpan[] {
   const events: SimEvent[] = [];
-  const open = new Map<number, { call: number; who: string; token: number; startCycle: number; retired: number; tableStores: number[] }>();
+  const open = new Map<number, { call: number; who: string; token: number; op: number | undefined; startCycle: number; retired: number; tableStores: number[] }>();
   const spans: FirmwareSpan[] = [];
   let crashed = false;
   const sink: TraceSink = {
@@ -57,12 +62,15 @@ export function firmwareSpans(spec: ScenarioSpec): FirmwareSpan[] {
       const pir = e.data['pir'];
       if (typeof pir !== 'number') return;
       if (e.kind === 'opal-call' && typeof e.data['coupled'] === 'number') {
-        open.set(pir, { call: e.data['coupled'], who: e.who, token: Number(e.data['token']), startCycle: e.cycle, retired: 0, tableStores: [] });
+        const token = Number(e.data['token']);
+        const first = String(e.data['args'] ?? '').split(',')[0] ?? '';
+        const op = token === OpalToken.MPIPL_UPDATE && /^0x[0-9a-f]+$/.test(first) ? Number(first) : undefined;
+        open.set(pir, { call: e.data['coupled'], who: e.who, token, op, startCycle: e.cycle, retired: 0, tableStores: [] });
       } else if (e.kind === 'opal-return' && typeof e.data['instructions'] === 'number') {
         const o = open.get(pir);
         if (o === undefined) return;
         open.delete(pir);
-        spans.push({ call: o.call, who: o.who, token: o.token, startCycle: o.startCycle, pir, instructions: e.data['instructions'], tableStores: o.tableStores });
+        spans.push({ call: o.call, who: o.who, token: o.token, op: o.op, startCycle: o.startCycle, pir, instructions: e.data['instructions'], tableStores: o.tableStores });
       }
     },
     instruction: (r: RetiredInstruction) => {
@@ -94,24 +102,58 @@ export function aimFirstCrash(spec: ScenarioSpec, span: FirmwareSpan, instructio
   return { ...spec, timeMode: 'coupled', crashes: [aimed, ...spec.crashes.slice(1)] };
 }
 
-/** Calls that store into the tables weigh this much more than the others (the guests' CHECK_TOKENs). */
-const TABLE_WRITER_WEIGHT = 16;
+/** One aimed crash in this many lands in a call that does not write the tables (the guests' CHECK_TOKENs). */
+const OTHER_CALLS_ONE_IN = 17;
 /** Instructions after a table store the aimed crash may land (the next stores of the same update). */
 const AFTER_STORE_JITTER = 6;
+
+const writesTables = (s: FirmwareSpan): boolean => s.tableStores.length > 0 || (s.who !== 'cpu' && s.token === OpalToken.MPIPL_UPDATE);
+
+/**
+ * The call to aim at: one that writes the tables, its kind (token and operation) drawn first so a
+ * boot's one REMOVE_ALL is as likely as its ten ADD_RANGEs; one in OTHER_CALLS_ONE_IN any call.
+ */
+function pickSpan(spans: readonly FirmwareSpan[], pick: number): FirmwareSpan {
+  const writers = spans.filter(writesTables);
+  if (writers.length === 0 || pick % OTHER_CALLS_ONE_IN === 0) return spans[Math.floor(pick / OTHER_CALLS_ONE_IN) % spans.length]!;
+  const kinds = [...new Set(writers.map((s) => `${s.token}/${s.op ?? ''}`))];
+  const kind = kinds[pick % kinds.length]!;
+  const ofKind = writers.filter((s) => `${s.token}/${s.op ?? ''}` === kind);
+  return ofKind[Math.floor(pick / kinds.length) % ofKind.length]!;
+}
+
+/**
+ * `spec` with an update that undoes some of its first boot's ADD_RANGEs, due right after one of
+ * them (it waits for the add to return): two in three a REMOVE_RANGE of that range, which finds
+ * it and compacts the tables; one in three a REMOVE_ALL, which compacts OPAL's own pair and the
+ * others around the removed ones.
+ */
+function undoingAnAdd(spec: ScenarioSpec, choice: number): ScenarioSpec {
+  const adds = spec.ops.filter((o) => o.boot === 0 && o.call === 'ADD_RANGE');
+  const add = adds[choice % Math.max(1, adds.length)];
+  if (add === undefined) return spec;
+  const afterBootCycles = add.afterBootCycles + 1 + (choice % 64);
+  const undo: OpalOp =
+    choice % 3 === 2
+      ? { boot: 0, afterBootCycles, call: 'REMOVE_ALL', args: ['0x0', '0x0', '0x0'] }
+      : { boot: 0, afterBootCycles, call: 'REMOVE_RANGE', args: [add.args[0] ?? '0x0', add.args[1] ?? '0x0', '0x0'] };
+  return { ...spec, ops: [...spec.ops, undo] };
+}
 
 /**
  * Scenarios in coupled time; three in four have their first crash aimed inside a firmware call of
  * the first boot (three in four of those on the calling thread): half of the aimed ones just
- * after one of the call's table stores, the rest at any of its instructions. A scenario whose
- * first boot makes no coupled call keeps its crash plan.
+ * after one of the call's table stores, the rest at any of its instructions; half of the aimed
+ * ones undo ranges they added (undoingAnAdd). A scenario whose first boot makes no coupled
+ * call keeps its crash plan.
  */
 export function inCoupledTime(arb: fc.Arbitrary<ScenarioSpec>): fc.Arbitrary<ScenarioSpec> {
   const plain = arb.map((s): ScenarioSpec => ({ ...s, timeMode: 'coupled' }));
-  const aimed = fc.tuple(arb, fc.nat(), fc.nat(), fc.nat(3), fc.boolean(), fc.nat(AFTER_STORE_JITTER)).map(([spec, pick, at, side, afterStore, jitter]): ScenarioSpec => {
+  const aimed = fc.tuple(arb, fc.nat(), fc.nat(), fc.nat(3), fc.boolean(), fc.nat(AFTER_STORE_JITTER), fc.option(fc.nat(), { nil: undefined })).map(([generated, pick, at, side, afterStore, jitter, undo]): ScenarioSpec => {
+    const spec = undo === undefined ? generated : undoingAnAdd(generated, undo);
     const spans = firmwareSpans(spec);
     if (spans.length === 0) return { ...spec, timeMode: 'coupled' };
-    const weighted = spans.flatMap((s) => Array<FirmwareSpan>(s.tableStores.length > 0 || (s.who !== 'cpu' && s.token === OpalToken.MPIPL_UPDATE) ? TABLE_WRITER_WEIGHT : 1).fill(s));
-    const span = weighted[pick % weighted.length]!;
+    const span = pickSpan(spans, pick);
     const instructions = afterStore && span.tableStores.length > 0 ? span.tableStores[at % span.tableStores.length]! + jitter : at % Math.max(1, span.instructions);
     return aimFirstCrash(spec, span, instructions, side !== 0);
   });

@@ -230,6 +230,10 @@ export class Machine implements Platform {
     return i === undefined || this.inFirmware[i] === undefined ? undefined : this.threads[i]!.gpr(1);
   }
 
+  inOpal(pir: number): boolean {
+    return this.firmwareCall(pir) !== undefined;
+  }
+
   /** The coupled OPAL call `pir` is inside, if any (tools, tests). */
   firmwareCall(pir: number): Readonly<CoupledCall> | undefined {
     const i = this.pirIndex.get(pir);

@@ -58,6 +58,11 @@ export interface Platform {
   advance(cycles: number): void;
   /** Keep a thread from retiring instructions for this many cycles (it is inside firmware or the kernel). */
   occupy(pir: number, cycles: number): void;
+  /**
+   * Coupled time: `pir`'s hardware thread is inside an OPAL call, retiring firmware instructions.
+   * The kernel code of that CPU does not run until the call returns (it cannot make another call).
+   */
+  inOpal(pir: number): boolean;
 
   /**
    * The SBE hardware action on S0: after `delayCycles`, stop every core clock and start the

@@ -162,6 +162,8 @@ export class ScenarioHarness implements MachineHooks {
   rebooting = false;
   /** A CPU of this boot entered the panic path (or OPAL aborted): user space no longer runs. */
   crashedThisBoot = false;
+  /** Coupled time: the scenario's OPAL calls that came due while the boot CPU was inside OPAL (opalOp). */
+  waitingOps: OpalOp[] = [];
 
   readonly arenas: Arena[];
 
@@ -289,6 +291,7 @@ export class ScenarioHarness implements MachineHooks {
     this.bootIndex++;
     this.rebooting = false;
     this.crashedThisBoot = false;
+    this.waitingOps = [];
     const plan = spec.crashes[this.bootIndex];
     if (spec.config.workload === 'machine-code' && opts.workload === undefined) {
       const image = workloadImageFor(spec);
@@ -392,7 +395,16 @@ export class ScenarioHarness implements MachineHooks {
   }
 
   opalOp(op: OpalOp): void {
-    harnessOpalCall(this.m, op);
+    // Coupled time: the boot CPU makes one OPAL call at a time; a call due while it is still inside
+    // an earlier one (or while others wait) waits, in order, for it to come back.
+    if (this.waitingOps.length === 0 && !this.m.inOpal(this.m.threads[0]!.pir)) return harnessOpalCall(this.m, op);
+    if (this.waitingOps.push(op) === 1) this.m.scheduleCall(1, 'harness: OPAL calls waiting', this, 'nextWaitingOp');
+  }
+
+  /** Every cycle while calls wait: the first one goes as soon as the boot CPU is out of OPAL. */
+  nextWaitingOp(): void {
+    if (!this.m.inOpal(this.m.threads[0]!.pir)) harnessOpalCall(this.m, this.waitingOps.shift()!);
+    if (this.waitingOps.length > 0) this.m.scheduleCall(1, 'harness: OPAL calls waiting', this, 'nextWaitingOp');
   }
 
   tableWrite(w: TableWrite): void {

@@ -192,6 +192,34 @@ describe('coupled time', () => {
   });
 });
 
+describe('one OPAL call at a time per CPU', () => {
+  it("the scenario's calls due while the boot CPU is inside OPAL wait for it, in order; the kernel's registration waits too", () => {
+    const base = coupledSpec('3');
+    // A long call (FREE clears the 32 KiB MDRT) and, due while it runs, three more in a set order.
+    const ops: ScenarioSpec['ops'] = [
+      { boot: 0, afterBootCycles: 2, call: 'FREE_PRESERVED_MEMORY', args: ['0x0', '0x0', '0x0'] },
+      { boot: 0, afterBootCycles: 9, call: 'ADD_RANGE', args: ['0x1000000', '0x90000000', '0x10000'] },
+      { boot: 0, afterBootCycles: 5, call: 'REMOVE_RANGE', args: ['0x1000000', '0x90000000', '0x0'] },
+      { boot: 0, afterBootCycles: 7, call: 'REMOVE_ALL', args: ['0x0', '0x0', '0x0'] },
+    ];
+    const ev = events({ ...base, ops, crashes: [{ afterBootCycles: 20_000, pir: base.crashes[0]!.pir }] });
+    const boot = (ev.find((e) => e.kind === 'opal-call' && e.who === 'linux')!.data['pir'] as number);
+    const onBoot = ev.filter((e) => (e.kind === 'opal-call' || e.kind === 'opal-return') && e.data['pir'] === boot && e.cycle < ev.find((x) => x.kind === 'crash')!.cycle);
+    // Never a call entered on the boot CPU while one of its coupled calls is in flight.
+    let inside = false;
+    for (const e of onBoot) {
+      if (e.kind === 'opal-call') {
+        expect(inside, `call at cycle ${e.cycle} entered inside another`).toBe(false);
+        inside = e.data['coupled'] !== undefined;
+      } else inside = false;
+    }
+    const updates = onBoot.filter((e) => e.kind === 'opal-call' && e.data['token'] === 173 && e.data['coupled'] !== undefined).map((e) => String(e.data['args']).split(',')[0]);
+    // FREE (3) first, then the waiting ones by due cycle: REMOVE_RANGE (1) at 5, REMOVE_ALL (2) at 7, ADD_RANGE (0) at 9.
+    expect(updates.slice(0, 4)).toEqual(['0x3', '0x1', '0x2', '0x0']);
+    expect(run({ ...base, ops }).verdict).toBe('pass');
+  });
+});
+
 describe('a call in flight at the clock stop (sim/oracle/in-flight.ts)', () => {
   /** The default scenario of seed 3 with a REMOVE_ALL the harness makes on the boot CPU, crashed inside it. */
   async function tornRemoveAll(firmware: string): Promise<ScenarioSpec> {

@@ -94,10 +94,12 @@ describe('mutant catalogue', () => {
 });
 
 describe('every mutant is killed where reference passes', () => {
+  // Mutants pinned elsewhere (see 'every mutant has a pinned killing scenario') have no entry here.
   for (const m of MUTANTS) {
     const kill = KILLS[m.name];
-    it.skipIf(kill === undefined)(`${m.name} fails ${kill?.[2] ?? '?'} (${kill?.[0] ?? '?'} seed ${kill?.[1] ?? '?'})`, () => {
-      const [variant, seed, invariant] = kill!;
+    if (kill === undefined) continue;
+    it(`${m.name} fails ${kill[2]} (${kill[0]} seed ${kill[1]})`, () => {
+      const [variant, seed, invariant] = kill;
       const spec = SCENARIOS[variant](seed);
       const key = `${variant}/${seed}`;
       if (!referenceFailures.has(key)) referenceFailures.set(key, failed(spec));

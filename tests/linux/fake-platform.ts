@@ -149,6 +149,10 @@ export class FakePlatform implements Platform {
   advance(cycles: number): void {
     this.now += cycles;
   }
+  inOpal(_pir: number): boolean {
+    return false; // no coupled time here: every call runs nested
+  }
+
   occupy(pir: number, cycles: number): void {
     this.occupied.push({ pir, cycles });
   }

@@ -156,8 +156,10 @@ export class LinuxKernelModel implements LinuxKernel {
   registrationStep(p: Platform): void {
     const conf = this.conf;
     if (this.panicking || conf === undefined) return; // the kernel crashed: its work stops here
-    const ctx = this.ctx(p);
     const pir = this.bootPir;
+    // Coupled time: the boot CPU is inside an OPAL call another driver made; this step waits for it.
+    if (p.inOpal(pir)) return p.scheduleCall(1, 'linux: fadump registration (waiting for OPAL)', this, 'registrationStep', p);
+    const ctx = this.ctx(p);
     switch (this.regStep) {
       case 'tag-kernel': {
         const rc = p.opalCall(pir, OpalToken.MPIPL_REGISTER_TAG, [MpiplTag.KERNEL, BigInt(conf.metadataAddr)]);
