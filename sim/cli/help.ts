@@ -90,8 +90,8 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
   },
   sweep: {
     summary: 'check one scenario at every crash cycle in a window',
-    usage: 'mpipl-sim sweep --from CYCLE --to CYCLE [--seed S] [--config FILE] [--firmware NAME|PATH] [--crash-pir PIR] [--crashes N] [--workers K] [--json]',
-    flags: [['--from CYCLE, --to CYCLE', 'the window of crash cycles'], SEED, FIRMWARE, ['--workers K', 'worker threads'], JSON_FLAG],
+    usage: 'mpipl-sim sweep --from CYCLE --to CYCLE [--seed S] [--config FILE] [--firmware NAME|PATH] [--crash-pir PIR] [--crashes N] [--time-mode charged|coupled] [--workers K] [--json]',
+    flags: [['--from CYCLE, --to CYCLE', 'the window of crash cycles'], SEED, FIRMWARE, ['--time-mode charged|coupled', 'how firmware ELF time is accounted (docs/firmware-elf.md); coupled crashes can land inside OPAL calls'], ['--workers K', 'worker threads'], JSON_FLAG],
     example: 'mpipl-sim sweep --seed 1 --from 171050 --to 171130 --firmware mutant:linux-crash-regs-after-crash-path',
   },
   bench: {

@@ -395,6 +395,9 @@ export class ScenarioHarness implements MachineHooks {
   }
 
   opalOp(op: OpalOp): void {
+    // The ops are a kernel driver's calls: once this boot's kernel panicked, no driver runs (Linux
+    // stops the other CPUs first thing in its crash path), and a machine going down takes no calls.
+    if (this.crashedThisBoot || this.m.goingDown()) return;
     // Coupled time: the boot CPU makes one OPAL call at a time; a call due while it is still inside
     // an earlier one (or while others wait) waits, in order, for it to come back.
     if (this.waitingOps.length === 0 && !this.m.inOpal(this.m.threads[0]!.pir)) return harnessOpalCall(this.m, op);
@@ -403,6 +406,7 @@ export class ScenarioHarness implements MachineHooks {
 
   /** Every cycle while calls wait: the first one goes as soon as the boot CPU is out of OPAL. */
   nextWaitingOp(): void {
+    if (this.crashedThisBoot || this.m.goingDown()) return void (this.waitingOps = []);
     if (!this.m.inOpal(this.m.threads[0]!.pir)) harnessOpalCall(this.m, this.waitingOps.shift()!);
     if (this.waitingOps.length > 0) this.m.scheduleCall(1, 'harness: OPAL calls waiting', this, 'nextWaitingOp');
   }

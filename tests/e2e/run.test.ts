@@ -81,6 +81,18 @@ describe('fault cases end to end', () => {
     expect(result.crashes[0]!.clockStopCycle).toBeUndefined();
   });
 
+  it('a driver call due after the panic is not made: the crashed kernel runs no driver', () => {
+    const base = spec();
+    const removeAll = { boot: 0, afterBootCycles: 5_100, call: 'REMOVE_ALL' as const, args: ['0x0', '0x0', '0x0'] };
+    const { result, sink } = run({ ...base, crashes: [{ afterBootCycles: 5_000, pir: 3 }], ops: [removeAll] });
+    const crash = sink.events.find((e) => e.kind === 'crash')!;
+    const stop = sink.events.find((e) => e.kind === 'clock-stop')!;
+    expect(stop.cycle).toBeGreaterThan(crash.cycle + 100); // the call fell due inside the crash path
+    expect(sink.events.filter((e) => e.kind === 'opal-call' && e.data['name'] === 'OPAL_MPIPL_UPDATE' && e.cycle >= crash.cycle && e.cycle <= stop.cycle)).toEqual([]);
+    expect(result.verdict).toBe('pass');
+    expect(result.crashes[0]!.mpiplBoot).toBe(true);
+  });
+
   it('two crashes in one scenario: capture, release, re-register, crash again', () => {
     const { result, sink } = run(spec({}, 2));
     expect(result.verdict).toBe('pass');

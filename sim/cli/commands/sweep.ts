@@ -1,6 +1,6 @@
 /**
  * `mpipl-sim sweep [--seed N] [--config FILE] [--firmware NAME] --from CYCLE --to CYCLE
- *                  [--workers K] [--json]`
+ *                  [--time-mode charged|coupled] [--workers K] [--json]`
  *
  * Checks one scenario with its first crash at every cycle of [from, to] and reports every failing
  * cycle, consecutive cycles that fail alike compressed into ranges (`174000–174020: mdrt-sound`),
@@ -36,6 +36,7 @@ const FLAGS = {
   firmware: { type: 'string' },
   'crash-pir': { type: 'string' },
   crashes: { type: 'string' },
+  'time-mode': { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
   workers: { type: 'string' },
@@ -97,6 +98,7 @@ export const sweepCommand: Command = async (argv: string[], io: CliIo) => {
           verdict: ranges.length === 0 && hang === undefined ? 'pass' : 'fail',
           seed: spec.seed,
           firmware: spec.firmware,
+          ...(spec.timeMode === undefined ? {} : { timeMode: spec.timeMode }),
           from,
           to,
           cyclesChecked: checked,
@@ -112,7 +114,7 @@ export const sweepCommand: Command = async (argv: string[], io: CliIo) => {
       )}\n`,
     );
   } else {
-    const L = [`mpipl-sim sweep  seed=${spec.seed}  firmware=${spec.firmware}  crash cycles ${from}–${to} (${cycles})  workers=${workers}`];
+    const L = [`mpipl-sim sweep  seed=${spec.seed}  firmware=${spec.firmware}${spec.timeMode === undefined ? '' : `  time-mode=${spec.timeMode}`}  crash cycles ${from}–${to} (${cycles})  workers=${workers}`];
     for (const r of ranges) L.push(renderRange(r));
     if (faultLine !== undefined) {
       L.push(faultLine);
