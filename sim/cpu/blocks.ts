@@ -55,8 +55,8 @@ export interface Block {
 const ENDS_AFTER = new Set(['B', 'BC', 'BCLR', 'BCCTR', 'BCTAR', 'MTMSRD']);
 /** Rows that must not be in a block at all: `sc` goes through `step` (the system-call handler). */
 const NEVER_IN_BLOCK = new Set(['SC']);
-/** Rows that read the time base, which is derived from the retired count. */
-const READS_RETIRED = new Set(['MFTB', 'MFSPR']);
+/** Rows that read the time base, which is derived from the retired count (mtspr: DEC counts from it). */
+const READS_RETIRED = new Set(['MFTB', 'MFSPR', 'MTSPR']);
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 

@@ -12,7 +12,7 @@
  * state untouched and `lastFault()` describing it. The machine (or `exec`) decides what follows.
  */
 import { Step, type Executor, type InstructionObserver, type StepOutcome } from './executor.js';
-import { SLOT_COUNT, type ThreadState } from './state.js';
+import { DEC_SLOT, SLOT_COUNT, decrementerValue, type ThreadState } from './state.js';
 import { changedRegisters, storedBytes } from './observe.js';
 import { hiLoToBigInt } from '../core/u64.js';
 import { PhysicalMemory, PAGE_SHIFT, PAGE_SIZE } from '../mem/physical-memory.js';
@@ -258,9 +258,14 @@ export class Interpreter implements Executor, Cpu {
     const a = realAddress(nipHi, nipLo & ~3);
     // The word is fetched before the step: a store may overwrite its own instruction.
     const word = a + 4 <= mem.sizeBytes ? ((t.r[MSR_LO]! & MSR_LE_LO) !== 0 ? mem.read32LE(a) : mem.read32BE(a)) : 0;
+    // The time base the instruction runs at (before it retires: a source may count `retired`).
+    const tb = this.timeBaseSource?.();
     const outcome = this.step(t, mem);
     if (outcome === Step.RETIRED) {
-      observe(hiLoToBigInt(nipHi, nipLo), word, changedRegisters(before, t.r), storedBytes(word, this.eaHi, this.eaLo, mem));
+      const changed = changedRegisters(before, t.r);
+      // A counting DEC's slot holds its time-base-0 form (sim/cpu/state.ts DEC_SLOT): record the value mtspr wrote.
+      const regs = tb === undefined ? changed : changed.map((w) => (w.reg === DEC_SLOT ? { reg: w.reg, value: BigInt(decrementerValue(Number(w.value & 0xffff_ffffn), tb)) } : w));
+      observe(hiLoToBigInt(nipHi, nipLo), word, regs, storedBytes(word, this.eaHi, this.eaLo, mem));
     }
     return outcome;
   }

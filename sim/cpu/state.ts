@@ -47,6 +47,46 @@ export function sprSlot(name: string): number {
   return slot;
 }
 
+/**
+ * The decrementer (DEC, SPR 22), Power ISA v3.0 Book III 6.5. Under cost-1 (time base 'retired')
+ * its slot is plain storage. Under a cycle-derived time base (cost-2) it counts down at the time
+ * base frequency, and the slot holds, instead of the architected value, the value the counter had
+ * (would have had) at time base 0: `stored = written + TB(at write)` mod 2^32, so that
+ * `value(now) = stored - TB(now)` mod 2^32 = written - (TB(now) - TB(at write)).
+ *
+ * Why this and not the written value plus an anchor (the TB of the write) kept beside the
+ * registers: the stored form does not change as time passes, so every copy of the register array
+ * (ThreadState.snapshot/restore, Machine.fork's deep copy, a coupled call's saved registers, the
+ * digest a checkpoint hashes and a replay recomputes) is already complete and stays right whatever
+ * cycle it is read at; an anchor would be state that each of those places has to carry, and one
+ * that forgets it is wrong silently. What has to know the form is where the architected value is
+ * observed, and that is a short list: mfspr and mtspr (sim/isa/sem/system.ts), the register
+ * writes a `full` trace records (Interpreter.stepObserved), and the clock stop, which is where
+ * everything else (the oracle's clock-stop snapshot, hostboot's register capture, the QEMU-style
+ * state save, a checkstopped machine's threads) looks: Machine.stopDecrementers rewrites every
+ * DEC slot to its architected value at the clock-stop cycle (the counter stops with the clocks),
+ * and Machine.resetThreads starts the count again at the next IPL.
+ *
+ * POWER9 is modelled without Large Decrementer mode (LPCR[LD] = 0; LPCR is plain storage and its
+ * LD bit is not looked at): DEC is 32 bits and mfspr reads it zero-extended, as QEMU's
+ * cpu_ppc_load_decr does outside LD mode (LD mode is the one that sign-extends). Decrementer
+ * interrupts are not modelled: nothing is delivered when the value goes negative (no guest or
+ * firmware here enables MSR[EE] with vectors installed).
+ */
+export const DEC_SLOT = sprSlot('DEC');
+
+const TWO32 = 4294967296;
+
+/** The architected DEC value at time base `tb`, from its stored (time-base-0) form `storedLo`. */
+export function decrementerValue(storedLo: number, tb: number): number {
+  return (storedLo - (tb % TWO32)) >>> 0;
+}
+
+/** The stored (time-base-0) form of DEC written as `valueLo` at time base `tb`. */
+export function decrementerStored(valueLo: number, tb: number): number {
+  return (valueLo + (tb % TWO32)) >>> 0;
+}
+
 /** MSR bits used by the machine (Power ISA v3.0 Book III 4.2.1). */
 export const MSR = {
   SF: 1n << 63n,

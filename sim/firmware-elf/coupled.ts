@@ -17,7 +17,7 @@ import { hex } from '../core/u64.js';
 import { TransactionError } from '../core/errors.js';
 import { Interpreter } from '../cpu/interpreter.js';
 import { Step, type InstructionObserver } from '../cpu/executor.js';
-import { ThreadState, Slot, MSR } from '../cpu/state.js';
+import { ThreadState, Slot, MSR, DEC_SLOT } from '../cpu/state.js';
 import { PVR_POWER9 } from '../cpu/spr.js';
 import type { Platform } from '../participants/platform.js';
 import type { Skiboot } from '../participants/firmware.js';
@@ -85,6 +85,8 @@ export function enterFirmware(p: Platform, s: Skiboot | undefined, t: ThreadStat
   opalEntryArgs(token, args).forEach((a, i) => f.setGpr(3 + i, BigInt.asUintN(64, a)));
   f.set(Slot.LR, FW_RETURN_TRAMPOLINE);
   f.set(Slot.NIP, code.code);
+  // The decrementer belongs to the hardware thread, not to the ABI's entry state: it keeps counting through the call.
+  f.set(DEC_SLOT, t.get(DEC_SLOT));
   t.r.set(f.r);
   return { who, pir: t.pir, token, args, index, resume, saved, startCycle: p.cycle(), elfKey: elfSkiboot.elfKey, instructions: 0, judged: true, markAt: undefined, parked: false };
 }
@@ -148,11 +150,21 @@ export function finishResult(p: Platform, s: Skiboot | undefined, call: CoupledC
 
 /** The thread leaves firmware: the caller's registers, and r3 = rc, NIP = LR for a guest's call. */
 export function restoreCaller(t: ThreadState, call: CoupledCall, rc: bigint): void {
-  t.r.set(call.saved);
+  restoreSaved(t, call.saved);
   if (call.resume === 'rc') {
     t.setGpr(3, BigInt.asUintN(64, rc));
     t.set(Slot.NIP, t.get(Slot.LR));
   }
+}
+
+/**
+ * The caller's registers back from `saved`, except the decrementer, which the thread kept counting
+ * (or the firmware set) during the call; its stored form does not change with time (DEC_SLOT).
+ */
+export function restoreSaved(t: ThreadState, saved: Uint32Array): void {
+  const dec = t.get(DEC_SLOT);
+  t.r.set(saved);
+  t.set(DEC_SLOT, dec);
 }
 
 /** An interrupt (a crash on this thread) takes it out of OPAL: the caller's MSR, the firmware's registers. */

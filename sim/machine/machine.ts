@@ -7,7 +7,7 @@
  * in PIR order (design section 2). Scheduled actions at a cycle run before the threads tick.
  */
 import { PhysicalMemory } from '../mem/physical-memory.js';
-import { ThreadState, Slot, MSR, type ThreadSnapshot } from '../cpu/state.js';
+import { ThreadState, Slot, MSR, DEC_SLOT, decrementerStored, decrementerValue, type ThreadSnapshot } from '../cpu/state.js';
 import { PVR_POWER9 } from '../cpu/spr.js';
 import { Step, type Executor, type InstructionObserver } from '../cpu/executor.js';
 import { XscomBus } from './xscom.js';
@@ -18,7 +18,7 @@ import { cloneGraph, ForkError } from './fork.js';
 import { MachineCheckstop } from './checkstop.js';
 import { DEFAULT_COST_MODEL, timeBaseAt, type CostModel, type TimeMode } from './cost-model.js';
 import { Interpreter } from '../cpu/interpreter.js';
-import { abandonCall, enterFirmware, finishResult, restoreCaller, stepFirmware, type CoupledCall } from '../firmware-elf/coupled.js';
+import { abandonCall, enterFirmware, finishResult, restoreCaller, restoreSaved, stepFirmware, type CoupledCall } from '../firmware-elf/coupled.js';
 import { configToObject, type MachineConfig } from './config.js';
 import { Prng } from '../core/prng.js';
 import { assert } from '../core/errors.js';
@@ -91,6 +91,12 @@ export class Machine implements Platform {
   private rebootPending = false;
   /** Platform.participantState: plain data, so Machine.fork deep-copies it with everything else. */
   private readonly participantStates = new Map<string, unknown>();
+  /**
+   * The core clocks have stopped (clock stop, checkstop) and every DEC slot holds its architected
+   * value, not the counting form (sim/cpu/state.ts DEC_SLOT); the next IPL's reset clears it.
+   * Plain data, so a fork copies it; only ever true within mpiplSequence or after a checkstop.
+   */
+  private decrementersStopped = false;
   /** Why the machine checkstopped, once it has (nothing runs after that). */
   checkstopReason: string | undefined;
 
@@ -388,6 +394,7 @@ export class Machine implements Platform {
     if (!(e instanceof MachineCheckstop)) throw e;
     this.checkstopReason = e.reason;
     for (const t of this.threads) t.run = 'stopped';
+    this.stopDecrementers();
     this.queue.clear();
     this.hooks.onCheckstop?.(e.reason);
   }
@@ -396,6 +403,8 @@ export class Machine implements Platform {
   protected mpiplSequence(handoff: IplHandoff): void {
     this.bootEpoch++;
     for (const t of this.threads) t.run = 'stopped';
+    // Before the checkpoint and the oracle's snapshot: both see DEC as it stands at the clock stop.
+    this.stopDecrementers();
     this.emit('sbe', 'clock-stop', { chip: handoff.chip, skibootBase: handoff.skibootBase === undefined ? 'none' : hex(handoff.skibootBase) });
     if (this.checkpointEveryCycles !== undefined) this.checkpoint();
     this.hooks.onClockStop?.(handoff);
@@ -434,10 +443,31 @@ export class Machine implements Platform {
     this.hooks.afterLinuxBoot?.(booted, this.linux);
   }
 
-  /** Every thread comes out of an IPL in hypervisor 64-bit mode with its registers cleared. */
+  /**
+   * The clocks stop: under a cycle-derived time base each thread's DEC slot becomes the value the
+   * decrementer holds at this cycle, which is what hostboot captures and the oracle compares (time
+   * does not run for a stopped core, however many cycles hostboot takes). Once per stop.
+   */
+  private stopDecrementers(): void {
+    if (this.cost.timeBase !== 'cycles' || this.decrementersStopped) return;
+    const tb = timeBaseAt(this.cost, this.currentCycle);
+    for (const t of this.threads) {
+      t.r[2 * DEC_SLOT] = 0;
+      t.r[2 * DEC_SLOT + 1] = decrementerValue(t.r[2 * DEC_SLOT + 1]!, tb);
+    }
+    this.decrementersStopped = true;
+  }
+
+  /**
+   * Every thread comes out of an IPL in hypervisor 64-bit mode with its registers cleared; under a
+   * cycle-derived time base its decrementer reads 0 now and counts down from there.
+   */
   private resetThreads(): void {
+    const decStored = this.cost.timeBase === 'cycles' ? decrementerStored(0, timeBaseAt(this.cost, this.currentCycle)) : 0;
+    this.decrementersStopped = false;
     this.threads.forEach((t, i) => {
       t.r.fill(0);
+      t.r[2 * DEC_SLOT + 1] = decStored;
       t.set(Slot.MSR, MSR.SF | MSR.HV | MSR.ME);
       t.setSpr('PIR', BigInt(t.pir));
       t.setSpr('PVR', PVR_POWER9);
@@ -485,7 +515,7 @@ export class Machine implements Platform {
     if (call !== undefined) {
       // From here the thread runs kernel code in the kernel's MSR; a thread the panic path did
       // not redirect (a second CPU spinning in crash_fadump) is parked where its call began.
-      if (t.get(Slot.NIP) === nipInFirmware) t.r.set(call.saved);
+      if (t.get(Slot.NIP) === nipInFirmware) restoreSaved(t, call.saved);
       else abandonCall(t, call);
     }
   }

@@ -1,9 +1,10 @@
 /**
- * System instructions: Power ISA v3.0 Book I 3.3.17 (mfspr, mtspr), Book II 4.6 (mftb),
+ * System instructions: Power ISA v3.0 Book I 3.3.17 (mfspr, mtspr), Book II 4.6 (mftb), Book III
+ * 6.5 (the decrementer, counting under a cycle-derived time base),
  * Book III 4.4 (mfmsr, mtmsrd), Book II 4.4 (storage barriers), and sc (Book III 3.3.1).
  */
 import { Flow, type Cpu, type FlowCode, type Op } from '../op.js';
-import { SPR_SLOT, SPR_BY_NAME } from '../../cpu/state.js';
+import { DEC_SLOT, SPR_SLOT, SPR_BY_NAME, decrementerStored, decrementerValue } from '../../cpu/state.js';
 import { SPR_CTRL_WRITE } from '../../cpu/spr.js';
 import { MSR_HI, MSR_LO, MSR_PR_LO, XER_CA, XER_CA32, XER_HI, XER_LO, XER_OV, XER_OV32, XER_SO, setGpr } from './common.js';
 
@@ -54,6 +55,11 @@ export const MFSPR = (c: Cpu, op: Op): FlowCode => {
   }
   const slot = SPR_SLOT.get(spr);
   if (slot === undefined || (isPrivilegedSpr(spr) && isProblemState(c))) return sprAccessFault(c, spr, 'mfspr');
+  if (slot === DEC_SLOT && c.timeBaseSource !== undefined) {
+    // Counting down at the time base (cost-2): 32 bits, zero-extended (no LD mode; sim/cpu/state.ts DEC_SLOT).
+    setGpr(c, op.RT, 0, decrementerValue(c.r[2 * slot + 1]!, c.timeBaseSource()));
+    return Flow.NEXT;
+  }
   setGpr(c, op.RT, c.r[2 * slot]!, c.r[2 * slot + 1]!);
   return Flow.NEXT;
 };
@@ -71,6 +77,12 @@ export const MTSPR = (c: Cpu, op: Op): FlowCode => {
   const slot = spr === SPR_CTRL_WRITE ? CTRL_SLOT : SPR_SLOT.get(spr);
   if (slot === undefined || (isPrivilegedSpr(spr) && isProblemState(c))) return sprAccessFault(c, spr, 'mtspr');
   if (READ_ONLY_SPRS.has(spr)) return Flow.NEXT;
+  if (slot === DEC_SLOT && c.timeBaseSource !== undefined) {
+    // Bits 32:63 of RS start the count now; the slot keeps the time-base-0 form (sim/cpu/state.ts DEC_SLOT).
+    c.r[2 * slot] = 0;
+    c.r[2 * slot + 1] = decrementerStored(lo, c.timeBaseSource());
+    return Flow.NEXT;
+  }
   c.r[2 * slot] = hi;
   c.r[2 * slot + 1] = lo;
   return Flow.NEXT;
