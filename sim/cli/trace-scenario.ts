@@ -5,7 +5,7 @@
  * is CannotTestError, exit 125, as in replay).
  */
 import { readTrace } from '../../traces/reader.js';
-import type { TraceFooter, TraceHeader } from '../../traces/format.js';
+import type { TraceFooter, TraceHeader, TraceItem } from '../../traces/format.js';
 import type { SimEvent, TraceSink } from '../trace/events.js';
 import type { ScenarioSpec } from '../scenario/scenario.js';
 import type { FirmwareProfile } from '../participants/firmware.js';
@@ -20,11 +20,13 @@ export interface LoadedTrace {
   readonly events: readonly SimEvent[];
 }
 
-export function loadTrace(file: string, keepEvents: boolean): LoadedTrace {
+/** `visit` sees every item in file order (the header first), instructions included. */
+export function loadTrace(file: string, keepEvents: boolean, visit?: (item: TraceItem) => void): LoadedTrace {
   let header: TraceHeader | undefined;
   let footer: TraceFooter | undefined;
   const events: SimEvent[] = [];
   for (const item of readTrace(file)) {
+    visit?.(item);
     if (item.type === 'header') header = item.header;
     else if (item.type === 'footer') footer = item.footer;
     else if (item.type === 'event' && keepEvents) events.push(item.event);

@@ -21,10 +21,7 @@ import type { SimEvent } from '../../trace/events.js';
 import { readTrace } from '../../../traces/reader.js';
 import type { FirmwareElfRecord, InstructionRecord, JsonValue, TraceFooter, TraceHeader, TraceItem } from '../../../traces/format.js';
 import { firmwareRoot } from '../../firmware-elf/builtin.js';
-import { resolveProfile } from '../../firmware/profiles.js';
-import { registeredElf } from '../../firmware-elf/participants.js';
-import { scenarioFromHeader } from '../recording.js';
-import type { FirmwareElf } from '../../firmware-elf/loader.js';
+import { firmwareSymbolizer, type FirmwareSymbolizer } from '../firmware-symbols.js';
 
 const USAGE = 'usage: mpipl-sim inspect FILE [--from CYCLE] [--to CYCLE] [--json]';
 /** Lines per stdout write: fewer syscalls, bounded buffering. */
@@ -86,39 +83,14 @@ function rowOf(item: TraceItem): Row | undefined {
   if (item.type === 'instruction') {
     // Coupled time: a thread's firmware instructions get their own lane, symbolised from the ELF.
     const symbol = firmwareSymbols(item.insn.nip);
-    if (symbol !== undefined) return { cycle: item.insn.cycle, who: `fw ${item.insn.pir}`, kind: 'insn', details: `${symbol} ${insnDetails(item.insn)}` };
+    if (symbol !== undefined) return { cycle: item.insn.cycle, who: `fw ${item.insn.pir}`, kind: 'insn', details: `${symbol.text} ${insnDetails(item.insn)}` };
     return { cycle: item.insn.cycle, who: `cpu ${item.insn.pir}`, kind: 'insn', details: insnDetails(item.insn) };
   }
   return undefined;
 }
 
-/** symbol+offset of a firmware ELF instruction of this trace, or undefined (guest code, unknown firmware). */
-let firmwareSymbols: (nip: bigint) => string | undefined = () => undefined;
-
-/**
- * The trace's firmware ELFs, when this build has the very bytes the header names (its firmware
- * profile, e.g. `reference-elf`, loads them): a symboliser for instructions inside their segments.
- */
-function firmwareSymbolizer(h: TraceHeader): (nip: bigint) => string | undefined {
-  const recorded = h.firmwareElfs ?? [];
-  if (recorded.length === 0) return () => undefined;
-  const elfs: FirmwareElf[] = [];
-  try {
-    resolveProfile(h.firmware.name)(scenarioFromHeader(h));
-    for (const r of recorded) {
-      const elf = registeredElf(r.participant, r.sha256);
-      if (elf !== undefined) elfs.push(elf);
-    }
-  } catch {
-    return () => undefined; // another build's firmware: instructions are shown without symbols
-  }
-  const REAL = 0x0fff_ffff_ffff_ffffn;
-  return (nip) => {
-    const real = Number(nip & REAL);
-    const elf = elfs.find((e) => e.loads.some((l) => real >= l.start && real < l.start + l.memSizeBytes));
-    return elf === undefined ? undefined : `${elf.participant}:${elf.symbols.symbolize(nip)}`;
-  };
-}
+/** The firmware symbol of an instruction of this trace, or undefined (guest code, unknown firmware). */
+let firmwareSymbols: FirmwareSymbolizer = () => undefined;
 
 function renderTimeline(file: string, survey: Survey, inRange: (cycle: number) => boolean, io: CliIo): void {
   const { header, footer, widths } = survey;

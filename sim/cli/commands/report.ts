@@ -1,7 +1,8 @@
 /**
  * `mpipl-sim report FILE -o OUT.html`: one self-contained HTML page about a recorded run — summary,
  * findings (the first differing bytes or registers of each failing invariant), an SVG timeline of
- * the MPIPL flow with a lane per participant, an SVG memory map of each round's MDST/MDDT/MDRT
+ * the MPIPL flow with a lane per participant (and, for a coupled `full` trace, per thread that ran
+ * firmware instructions, with a table of those firmware calls), an SVG memory map of each round's MDST/MDDT/MDRT
  * ranges, the invariant table and the event log.
  *
  * Built from the trace's events. The MDRT entries and the crashing thread's registers are not in
@@ -19,6 +20,8 @@ import { humanBytes } from '../../core/u64.js';
 import { runScenario, type RunResult } from '../../scenario/run.js';
 import { discardEvents, loadTrace, runnableScenario } from '../trace-scenario.js';
 import { buildModel } from '../report/model.js';
+import { FirmwareCallTracker } from '../report/firmware.js';
+import { firmwareSymbolizer } from '../firmware-symbols.js';
 import { renderReport } from '../report/html.js';
 import { writeOutput } from '../../../traces/output-file.js';
 import { messagesTo, outputTarget } from '../outputs.js';
@@ -33,8 +36,14 @@ export const reportCommand: Command = async (argv: string[], io: CliIo): Promise
   if (outPath === undefined || outPath === '') throw new UsageError(`-o OUT.html is required (${USAGE})`);
   const out = outputTarget(io, outPath, '-o', [file]);
 
-  const trace = loadTrace(file, true);
-  const model = buildModel(basename(file), trace.header, trace.footer, trace.events, rerunFor(trace.header));
+  // Firmware calls are found while the instructions stream past (they are never kept).
+  let calls: FirmwareCallTracker | undefined;
+  const trace = loadTrace(file, true, (item) => {
+    if (item.type === 'header') calls = new FirmwareCallTracker(firmwareSymbolizer(item.header));
+    else if (item.type === 'event') calls?.event(item.event);
+    else if (item.type === 'instruction') calls?.instruction(item.insn);
+  });
+  const model = buildModel(basename(file), trace.header, trace.footer, trace.events, rerunFor(trace.header), calls?.finish() ?? []);
   const html = Buffer.from(renderReport(model), 'utf8');
   writeOutput(out, 'report', html.length, (o) => o.writeAt(0, html));
   const failed = model.invariants.filter((r) => !r.ok).length;

@@ -11,6 +11,7 @@ import type { SimEvent } from '../../trace/events.js';
 import { humanBytes, parseUnsigned } from '../../core/u64.js';
 import { RAM_SIZE_MAX_BYTES } from '../../mem/physical-memory.js';
 import { location, type CopyRange, type MdrtRange, type ReportModel, type RoundModel, type InvariantRow } from './model.js';
+import type { FirmwareCall } from './firmware.js';
 
 /** Escape for HTML text and double- or single-quoted attribute values (also inside inline SVG). */
 export function escapeHtml(text: string): string {
@@ -34,6 +35,8 @@ function f1(n: number): string {
 }
 
 const LANES = ['machine', 'sbe', 'hostboot', 'skiboot', 'linux', 'cpu', 'oracle', 'harness'] as const;
+/** Firmware lanes (one per thread that ran firmware instructions) go right below the cpu lane. */
+const FW_LANES_AFTER = LANES.indexOf('cpu');
 
 // ---------------------------------------------------------------------------------------------
 // Event text
@@ -121,10 +124,20 @@ const BREAK_MIN_CYCLES = 10_000;
 
 export function timelineSvg(m: ReportModel): string {
   const events = m.events;
-  const axis = new CycleAxis([...events.map((e) => e.cycle), m.finalCycle]);
+  const calls = m.firmwareCalls;
+  // Firmware spans put their ends on the axis too, so a short call keeps some width.
+  const axis = new CycleAxis([...events.map((e) => e.cycle), m.finalCycle, ...calls.flatMap((c) => [c.first.cycle, c.last.cycle])]);
   const plotW = TL.width - TL.left - TL.right;
   const x = (c: number): number => TL.left + axis.at(c) * plotW;
-  const height = TL.top + LANES.length * TL.laneHeightPx + TL.bottom;
+  const fwPirs = [...new Set(calls.map((c) => c.pir))].sort((a, b) => a - b);
+  const lanes: string[] = [...LANES.slice(0, FW_LANES_AFTER + 1), ...fwPirs.map((p) => `fw PIR ${hx(p)}`), ...LANES.slice(FW_LANES_AFTER + 1)];
+  // Only participants' own names select an event lane: an event cannot claim a firmware lane.
+  const eventLane = (who: string): number => {
+    const i = LANES.indexOf(who as (typeof LANES)[number]);
+    return i <= FW_LANES_AFTER ? i : i + fwPirs.length;
+  };
+  const fwLane = (pir: number): number => FW_LANES_AFTER + 1 + fwPirs.indexOf(pir);
+  const height = TL.top + lanes.length * TL.laneHeightPx + TL.bottom;
   const laneTop = (i: number): number => TL.top + i * TL.laneHeightPx;
   const out: string[] = [];
   out.push(`<svg id="timeline" class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${TL.width} ${height}" role="img" aria-label="MPIPL timeline">`);
@@ -136,13 +149,13 @@ export function timelineSvg(m: ReportModel): string {
     const x0 = x(p.start);
     const x1 = i + 1 < phases.length ? x(phases[i + 1]!.start) : x(m.finalCycle);
     const w = Math.max(0, x1 - x0);
-    out.push(`<g class="phase phase-${p.kind}"><rect x="${f1(x0)}" y="${TL.top - 20}" width="${f1(w)}" height="${LANES.length * TL.laneHeightPx + 20}"><title>${esc(p.label)}: cycles ${grouped(p.start)} to ${grouped(i + 1 < phases.length ? phases[i + 1]!.start : m.finalCycle)}</title></rect>`);
+    out.push(`<g class="phase phase-${p.kind}"><rect x="${f1(x0)}" y="${TL.top - 20}" width="${f1(w)}" height="${lanes.length * TL.laneHeightPx + 20}"><title>${esc(p.label)}: cycles ${grouped(p.start)} to ${grouped(i + 1 < phases.length ? phases[i + 1]!.start : m.finalCycle)}</title></rect>`);
     if (w > p.label.length * 5.6 + 6) out.push(`<text class="phase-label" x="${f1(x0 + 3)}" y="${TL.top - 7}">${esc(p.label)}</text>`);
     out.push('</g>');
   });
 
   // Lanes.
-  LANES.forEach((lane, i) => {
+  lanes.forEach((lane, i) => {
     out.push(`<line class="lane" x1="${TL.left}" x2="${TL.width - TL.right}" y1="${f1(laneTop(i) + TL.laneHeightPx / 2)}" y2="${f1(laneTop(i) + TL.laneHeightPx / 2)}"/>`);
     out.push(`<text class="lane-label" x="${TL.left - 8}" y="${f1(laneTop(i) + TL.laneHeightPx / 2 + 4)}">${lane}</text>`);
   });
@@ -150,13 +163,13 @@ export function timelineSvg(m: ReportModel): string {
   // Compressed stretches: a break mark and the real length.
   for (const g of axis.gaps(BREAK_MIN_CYCLES)) {
     const xm = (x(g.from) + x(g.to)) / 2;
-    const yb = TL.top + LANES.length * TL.laneHeightPx;
+    const yb = TL.top + lanes.length * TL.laneHeightPx;
     out.push(`<g class="axis-break"><path d="M${f1(xm - 4)} ${yb + 2} l4 -6 l4 6 M${f1(xm - 4)} ${yb + 8} l4 -6 l4 6"/><title>${grouped(g.to - g.from)} cycles between ${grouped(g.from)} and ${grouped(g.to)} (axis compressed)</title></g>`);
   }
 
   // Crash and clock-stop lines across all lanes.
   const yTop = TL.top - 20;
-  const yBottom = TL.top + LANES.length * TL.laneHeightPx;
+  const yBottom = TL.top + lanes.length * TL.laneHeightPx;
   for (const c of m.crashes) {
     out.push(`<g class="mark-crash"><line x1="${f1(x(c.cycle))}" x2="${f1(x(c.cycle))}" y1="${yTop - 12}" y2="${yBottom}"/><text x="${f1(x(c.cycle) + 3)}" y="${yTop - 4}">${esc(c.label)}</text><title>${esc(c.label)} at cycle ${grouped(c.cycle)}</title></g>`);
   }
@@ -164,12 +177,20 @@ export function timelineSvg(m: ReportModel): string {
     out.push(`<g class="mark-stop"><line x1="${f1(x(c.cycle))}" x2="${f1(x(c.cycle))}" y1="${yTop - 12}" y2="${yBottom}"/><title>${esc(c.label)} at cycle ${grouped(c.cycle)}</title></g>`);
   }
 
+  // Firmware spans: first to last firmware instruction of each call, on its thread's lane.
+  for (const c of calls.slice(0, TIMELINE_MARKERS_MAX)) {
+    const x0 = x(c.first.cycle);
+    const x1 = Math.max(x0 + 3, x(c.last.cycle));
+    const y = laneTop(fwLane(c.pir)) + TL.laneHeightPx / 2 - 6;
+    out.push(`<rect class="range fw-call${c.interrupted ? ' fw-interrupted' : ''}" x="${f1(x0)}" y="${f1(y)}" width="${f1(x1 - x0)}" height="12"><title>${esc(firmwareCallTitle(c))}</title></rect>`);
+  }
+
   // Event markers: events at the same cycle on the same lane fan out so each can be hovered.
   const stack = new Map<string, number>();
   let drawn = 0;
   for (const e of events) {
     if (drawn >= TIMELINE_MARKERS_MAX) break;
-    const lane = LANES.indexOf(e.who as (typeof LANES)[number]);
+    const lane = eventLane(e.who);
     if (lane < 0) continue;
     const key = `${lane}:${e.cycle}`;
     const k = stack.get(key) ?? 0;
@@ -196,7 +217,58 @@ export function timelineSvg(m: ReportModel): string {
   out.push(`<text class="axis-title" x="${TL.left}" y="${height - 6}">cycle (compressed axis: spacing grows with the log of the gap; ≈ marks idle stretches of ${grouped(BREAK_MIN_CYCLES)}+ cycles)</text>`);
   out.push('</svg>');
   if (events.length > TIMELINE_MARKERS_MAX) out.push(`<p class="note">The timeline draws the first ${grouped(TIMELINE_MARKERS_MAX)} of ${grouped(events.length)} events.</p>`);
+  if (calls.length > TIMELINE_MARKERS_MAX) out.push(`<p class="note">The timeline draws the first ${grouped(TIMELINE_MARKERS_MAX)} of ${grouped(calls.length)} firmware calls.</p>`);
   return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Firmware calls (coupled time, `full` traces)
+
+/** The call's name as the report shows it (unescaped: callers escape). */
+function callName(c: FirmwareCall): string {
+  if (c.name === undefined) return 'firmware outside an OPAL call';
+  return c.token === undefined ? c.name : `${c.name} (token ${c.token})`;
+}
+
+/** Functions per participant, in the order the call entered them: `skiboot: a, b`. */
+function functionsText(c: FirmwareCall): string {
+  const by = new Map<string, string[]>();
+  for (const f of c.functions) by.set(f.participant, [...(by.get(f.participant) ?? []), f.func]);
+  return [...by].map(([participant, funcs]) => `${participant}: ${funcs.join(', ')}`).join('; ');
+}
+
+function callStatus(c: FirmwareCall): string {
+  if (c.interrupted) return 'interrupted';
+  if (c.name === undefined) return 'outside an OPAL call';
+  return c.returned ? 'returned' : 'no return in the trace';
+}
+
+function firmwareCallTitle(c: FirmwareCall): string {
+  return [
+    `${callName(c)} on PIR ${hx(c.pir)}${c.interrupted ? ', interrupted by a crash' : ''}`,
+    `${grouped(c.instructions)} firmware instruction${c.instructions === 1 ? '' : 's'}, cycles ${grouped(c.first.cycle)} to ${grouped(c.last.cycle)}`,
+    `ran ${functionsText(c)}`,
+    `first ${c.first.symbol} · last ${c.last.symbol}`,
+  ].join('\n');
+}
+
+/** Rows of the firmware call table; a long coupled run is cut like the event log. */
+const FW_CALL_ROWS_MAX = 5_000;
+
+function firmwareCallsHtml(calls: readonly FirmwareCall[]): string {
+  if (calls.length === 0) return '';
+  const rows = calls
+    .slice(0, FW_CALL_ROWS_MAX)
+    .map((c) => {
+      const status = callStatus(c);
+      const badge = c.interrupted ? 'badge bad' : c.returned ? 'badge ok' : 'badge';
+      return `<tr class="${c.interrupted ? 'row-bad' : 'row-ok'}"><td class="num">${grouped(c.first.cycle)} – ${grouped(c.last.cycle)}</td><td>${hx(c.pir)}</td><td><code>${esc(callName(c))}</code></td><td class="num">${grouped(c.instructions)}</td><td>${esc(functionsText(c))}</td><td><code>${esc(c.first.symbol)}</code></td><td><code>${esc(c.last.symbol)}</code></td><td><span class="${badge}">${status}</span></td></tr>`;
+    })
+    .join('\n');
+  const cut = calls.length > FW_CALL_ROWS_MAX ? `<p class="note">First ${grouped(FW_CALL_ROWS_MAX)} of ${grouped(calls.length)} firmware calls; <code>mpipl-sim inspect</code> shows every firmware instruction.</p>` : '';
+  return `<h2 id="firmware-calls">Firmware calls</h2>
+<p class="note">Coupled time: the OPAL calls whose firmware instructions this trace records, on the thread that ran them, symbolised from the firmware ELF (first to last firmware instruction; the entry branch retires nothing). The <code>fw PIR</code> lanes of the timeline show the same spans.</p>
+${cut}<table class="fw-calls"><thead><tr><th>cycles</th><th>PIR</th><th>OPAL call</th><th>instructions</th><th>functions</th><th>first instruction</th><th>last instruction</th><th>status</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,6 +541,11 @@ svg { width: 100%; height: auto; display: block; margin: 8px 0; font: 11px syste
 details > summary { cursor: pointer; } details.events table td { font: 12px ui-monospace, monospace; }
 `;
 
+/** Only in reports that have firmware lanes, so other reports stay byte for byte as they were. */
+const FW_CSS = `
+.range.fw-call { fill: #1b7c83; } .range.fw-interrupted { fill: var(--bad); }
+`;
+
 /** Hover (or focus) a marker or a range: its title text goes to the sticky panel above the timeline. */
 const JS = `
 (function () {
@@ -499,7 +576,9 @@ function ramSizeOf(config: Readonly<Record<string, unknown>>): number {
 
 export function renderReport(m: ReportModel): string {
   const ramSizeBytes = ramSizeOf(m.header.config);
-  const legend = `<p class="legend"><span><i class="sw" style="background:var(--ok)"></i>preserved / ok</span><span><i class="sw" style="background:var(--skip)"></i>skipped</span><span><i class="sw" style="background:var(--bad)"></i>broken / failed</span><span><i class="sw" style="background:#0969da"></i>OPAL call</span><span><i class="sw" style="background:#8250df"></i>console log</span><span><i class="sw" style="background:#e16f24"></i>S0 / clock stop</span><span><i class="sw" style="background:#24292f"></i>boot / IPL</span></p>`;
+  const fw = m.firmwareCalls.length > 0;
+  const fwLegend = fw ? '<span><i class="sw" style="background:#1b7c83"></i>firmware call (interrupted: red)</span>' : '';
+  const legend = `<p class="legend"><span><i class="sw" style="background:var(--ok)"></i>preserved / ok</span><span><i class="sw" style="background:var(--skip)"></i>skipped</span><span><i class="sw" style="background:var(--bad)"></i>broken / failed</span><span><i class="sw" style="background:#0969da"></i>OPAL call</span><span><i class="sw" style="background:#8250df"></i>console log</span><span><i class="sw" style="background:#e16f24"></i>S0 / clock stop</span><span><i class="sw" style="background:#24292f"></i>boot / IPL</span>${fwLegend}</p>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -507,7 +586,7 @@ export function renderReport(m: ReportModel): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mpipl-sim report: ${esc(m.header.firmware.name)} seed ${esc(m.header.seed)} — ${esc(m.footer.verdict)}</title>
-<style>${CSS}</style>
+<style>${CSS}${fw ? FW_CSS : ''}</style>
 </head>
 <body>
 ${summaryHtml(m)}
@@ -516,7 +595,7 @@ ${findingsHtml(m)}
 ${legend}
 <div id="evinfo">Hover a marker or a range for its details.</div>
 ${timelineSvg(m)}
-<h2>Memory map per round</h2>
+${fw ? `${firmwareCallsHtml(m.firmwareCalls)}\n` : ''}<h2>Memory map per round</h2>
 <p class="note">Each round's MDST sources, MDDT destinations and the MDRT hostboot wrote, on the physical address axis. Hover a range for its addresses and size.</p>
 ${m.rounds.map((r) => roundSection(r, ramSizeBytes)).join('\n') || '<p class="note">No MPIPL round in this trace.</p>'}
 <h2>Invariants</h2>

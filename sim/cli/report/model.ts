@@ -10,6 +10,7 @@ import type { SimEvent, EventValue } from '../../trace/events.js';
 import type { TraceFooter, TraceHeader } from '../../../traces/format.js';
 import type { RunResult } from '../../scenario/run.js';
 import { parseUnsigned } from '../../core/u64.js';
+import type { FirmwareCall } from './firmware.js';
 
 /** Bit 63 (HRMOR_BIT): skiboot tables carry it on addresses; the memory location is without it. */
 const HRMOR_BIT = 1n << 63n;
@@ -87,6 +88,8 @@ export interface ReportModel {
   readonly rerunNote: string | undefined;
   /** Whether the re-run's verdict agreed with the trace footer. */
   readonly rerunVerdict: string | undefined;
+  /** OPAL calls whose firmware instructions the trace records (coupled time, `full` level); else empty. */
+  readonly firmwareCalls: readonly FirmwareCall[];
 }
 
 function str(v: EventValue | undefined): string | undefined {
@@ -139,7 +142,14 @@ function blameOf(rows: readonly InvariantRow[]): Blame {
   return b;
 }
 
-export function buildModel(file: string, header: TraceHeader, footer: TraceFooter, events: readonly SimEvent[], rerun: RunResult | string): ReportModel {
+export function buildModel(
+  file: string,
+  header: TraceHeader,
+  footer: TraceFooter,
+  events: readonly SimEvent[],
+  rerun: RunResult | string,
+  firmwareCalls: readonly FirmwareCall[] = [],
+): ReportModel {
   const phases: Phase[] = [];
   const crashes: { cycle: number; label: string }[] = [];
   const clockStops: { cycle: number; label: string }[] = [];
@@ -229,5 +239,5 @@ export function buildModel(file: string, header: TraceHeader, footer: TraceFoote
   }
 
   const last = events[events.length - 1];
-  return { file, header, footer, events, finalCycle: last === undefined ? 0 : last.cycle, phases, crashes, clockStops, rounds, invariants, rerunNote, rerunVerdict };
+  return { file, header, footer, events, finalCycle: last === undefined ? 0 : last.cycle, phases, crashes, clockStops, rounds, invariants, rerunNote, rerunVerdict, firmwareCalls };
 }
