@@ -75,6 +75,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       ['crash', 'the first crash cycle in [--good, --bad] at which the scenario fails'],
       ['diverge', 'the first cycle where --firmware leaves other state or events than the recording'],
       ['firmware', 'the first bad version in an ordered list, judged on the given traces'],
+      ['builds', 'the first differing shared effect between two firmware ELF builds: --firmware-elf A --against B [--seed S] [--time-mode charged|coupled]'],
       JSON_FLAG,
     ],
     example: 'mpipl-sim bisect crash --seed 1 --good 170600 --bad 171500 --firmware mutant:linux-crash-regs-after-crash-path',

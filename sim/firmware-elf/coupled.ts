@@ -27,6 +27,8 @@ import { ElfSkiboot, opalEntryArgs } from './participants.js';
 import { faultKindOf, reportFirmwareFault, wordAt, type FirmwareFaultKind } from './runner.js';
 import { callService, ServiceFault, type ServiceContext } from './services.js';
 import type { FirmwareElf } from './loader.js';
+import { entryObserver, type EntrySession } from './entry-observer.js';
+import { realAddress } from '../isa/sem/load-store.js';
 
 /** How the thread resumes after the call: a guest's `bl opal_call` gets r3 = rc; a harness call leaves it as it was. */
 export type CoupledResume = 'rc' | 'unchanged';
@@ -88,8 +90,18 @@ export function enterFirmware(p: Platform, s: Skiboot | undefined, t: ThreadStat
   // The decrementer belongs to the hardware thread, not to the ABI's entry state: it keeps counting through the call.
   f.set(DEC_SLOT, t.get(DEC_SLOT));
   t.r.set(f.r);
-  return { who, pir: t.pir, token, args, index, resume, saved, startCycle: p.cycle(), elfKey: elfSkiboot.elfKey, instructions: 0, judged: true, markAt: undefined, parked: false };
+  const call: CoupledCall = { who, pir: t.pir, token, args, index, resume, saved, startCycle: p.cycle(), elfKey: elfSkiboot.elfKey, instructions: 0, judged: true, markAt: undefined, parked: false };
+  const watch = entryObserver()?.begin({ elf, entry: code, p, bus: p.mem, pir: t.pir, args: opalEntryArgs(token, args), thread: t });
+  if (watch !== undefined) sessions.set(call, watch);
+  return call;
 }
+
+/**
+ * Calls in flight that a build-vs-build bisect watches (sim/bisect/effects.ts), as charged entries
+ * are watched in sim/firmware-elf/runner.ts. Kept beside the call, not in it: a session holds
+ * closures, and a fork's copy of the call simply runs unwatched.
+ */
+const sessions = new WeakMap<CoupledCall, EntrySession>();
 
 /** The ELF a coupled call runs (its participant holds it by key). */
 function elfOf(s: Skiboot | undefined): FirmwareElf {
@@ -104,18 +116,32 @@ function elfOf(s: Skiboot | undefined): FirmwareElf {
  */
 export function stepFirmware(p: Platform, s: Skiboot | undefined, t: ThreadState, call: CoupledCall, cpu: Interpreter, observe: InstructionObserver | undefined): CoupledStep {
   const elf = elfOf(s);
-  const fail = (kind: FirmwareFaultKind, detail: string): never => reportFirmwareFault(p, elf, 'mpipl_fw_opal_call', t.get(Slot.NIP), kind, detail);
+  const watch = sessions.get(call);
+  const fail = (kind: FirmwareFaultKind, detail: string): never => {
+    watch?.fault(kind, detail, t.get(Slot.NIP));
+    return reportFirmwareFault(p, elf, 'mpipl_fw_opal_call', t.get(Slot.NIP), kind, detail);
+  };
   if (call.instructions >= FW_ENTRY_INSTRUCTION_BUDGET) fail('budget', `more than ${FW_ENTRY_INSTRUCTION_BUDGET} instructions in one entry`);
   let o: number;
+  watch?.beforeStep();
+  const observing: InstructionObserver | undefined =
+    watch === undefined
+      ? observe
+      : (nip, word, regs, stores) => {
+          observe?.(nip, word, regs, stores);
+          watch.retired(nip, word, regs, stores, realAddress(cpu.eaHi, cpu.eaLo));
+        };
   try {
-    o = observe === undefined ? cpu.step(t, p.mem) : cpu.stepObserved(t, p.mem, observe);
+    o = observing === undefined ? cpu.step(t, p.mem) : cpu.stepObserved(t, p.mem, observing);
   } catch (e) {
     if (e instanceof TransactionError) fail('storage', `instruction fetch at ${hex(t.get(Slot.NIP))} outside the skiboot firmware's memory`);
     throw e;
   }
   if (o === Step.RETIRED) {
     call.instructions++;
-    return t.get(Slot.NIP) === FW_RETURN_TRAMPOLINE ? { kind: 'returned', value: t.gpr(3) } : { kind: 'running', busyCycles: 0 };
+    if (t.get(Slot.NIP) !== FW_RETURN_TRAMPOLINE) return { kind: 'running', busyCycles: 0 };
+    watch?.end(t.gpr(3));
+    return { kind: 'returned', value: t.gpr(3) };
   }
   const nip = t.get(Slot.NIP);
   if (o === Step.TRAP) fail('trap', cpu.lastFault());
@@ -128,13 +154,18 @@ export function stepFirmware(p: Platform, s: Skiboot | undefined, t: ThreadState
   let charged = 0;
   const ctx: ServiceContext = { participant: 'skiboot', p, bus: p.mem, littleEndian: elf.image.littleEndian, images: undefined, charge: (cycles) => void (charged += cycles) };
   let outcome;
+  const svcArgs = [4, 5, 6, 7, 8, 9, 10].map((r) => t.gpr(r));
   try {
-    outcome = callService(ctx, t.gpr(3), [4, 5, 6, 7, 8, 9, 10].map((r) => t.gpr(r)));
+    outcome = callService(ctx, t.gpr(3), svcArgs);
   } catch (e) {
     if (e instanceof ServiceFault) fail(e.kind, e.detail);
     throw e;
   }
-  if (outcome.kind === 'end') return { kind: 'returned', value: outcome.value };
+  watch?.service(nip, t.gpr(3), svcArgs, outcome.kind === 'end' ? undefined : outcome.value);
+  if (outcome.kind === 'end') {
+    watch?.end(outcome.value);
+    return { kind: 'returned', value: outcome.value };
+  }
   t.setGpr(3, outcome.value);
   t.set(Slot.NIP, (nip + 4n) & 0xffff_ffff_ffff_ffffn);
   // The callthru retired this cycle; the service's charge keeps the thread busy after it.

@@ -32,6 +32,7 @@ const SCENARIO_FLAGS = {
   'crash-pir': { type: 'string' },
   'crash-at': { type: 'string' },
   crashes: { type: 'string' },
+  'time-mode': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
