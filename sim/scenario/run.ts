@@ -382,7 +382,7 @@ export class ScenarioHarness implements MachineHooks {
   rebootNow(): void {
     const m = this.m;
     // After a panic (or an OPAL abort) user space is gone, and a machine going down reboots anyway.
-    if (this.crashedThisBoot || m.goingDown()) return;
+    if (this.kernelStopped()) return;
     const pir = m.threads[0]!.pir;
     m.emit('harness', 'harness-op', { note: 'user space: reboot (fast reboot asked first)' });
     m.opalCallAs('harness', pir, OpalToken.CEC_REBOOT2, [OpalReboot.FAST, 0n]);
@@ -394,10 +394,15 @@ export class ScenarioHarness implements MachineHooks {
     this.finished = true;
   }
 
+  /** This boot's kernel panicked (or OPAL aborted) or the machine is going down: no driver or user space runs. */
+  private kernelStopped(): boolean {
+    return this.crashedThisBoot || this.m.goingDown();
+  }
+
   opalOp(op: OpalOp): void {
     // The ops are a kernel driver's calls: once this boot's kernel panicked, no driver runs (Linux
     // stops the other CPUs first thing in its crash path), and a machine going down takes no calls.
-    if (this.crashedThisBoot || this.m.goingDown()) return;
+    if (this.kernelStopped()) return;
     // Coupled time: the boot CPU makes one OPAL call at a time; a call due while it is still inside
     // an earlier one (or while others wait) waits, in order, for it to come back.
     if (this.waitingOps.length === 0 && !this.m.inOpal(this.m.threads[0]!.pir)) return harnessOpalCall(this.m, op);
@@ -406,7 +411,7 @@ export class ScenarioHarness implements MachineHooks {
 
   /** Every cycle while calls wait: the first one goes as soon as the boot CPU is out of OPAL. */
   nextWaitingOp(): void {
-    if (this.crashedThisBoot || this.m.goingDown()) return void (this.waitingOps = []);
+    if (this.kernelStopped()) return void (this.waitingOps = []);
     if (!this.m.inOpal(this.m.threads[0]!.pir)) harnessOpalCall(this.m, this.waitingOps.shift()!);
     if (this.waitingOps.length > 0) this.m.scheduleCall(1, 'harness: OPAL calls waiting', this, 'nextWaitingOp');
   }
