@@ -56,14 +56,14 @@ const TWO_63 = 1n << 63n;
 // ---------------------------------------------------------------------------------------------
 // The shared model.
 
-interface RegShape {
+export interface RegShape {
   readonly reg: number;
   readonly absolute: boolean;
   /** The delta (mod 2^64) or the absolute value. */
   readonly operand: bigint;
 }
 
-type MemSource = { readonly kind: 'literal'; readonly bytes: Uint8Array } | { readonly kind: 'gpr'; readonly reg: number; readonly littleEndian: boolean };
+export type MemSource = { readonly kind: 'literal'; readonly bytes: Uint8Array } | { readonly kind: 'gpr'; readonly reg: number; readonly littleEndian: boolean };
 
 interface MemShape {
   readonly lastAddr: bigint;
@@ -79,7 +79,7 @@ interface Shape {
 
 const EMPTY_SHAPE: Shape = { regs: [], mem: [] };
 
-class ThreadModel {
+export class ThreadModel {
   nip: bigint | undefined = undefined;
   readonly regs = new Map<number, bigint>();
   readonly shapes = new Map<bigint, Shape>();
@@ -91,24 +91,24 @@ class ThreadModel {
   }
 }
 
-function wrap(v: bigint): bigint {
+export function wrap(v: bigint): bigint {
   return ((v % TWO_64) + TWO_64) % TWO_64;
 }
 
-function signed64(v: bigint): bigint {
+export function signed64(v: bigint): bigint {
   const w = wrap(v);
   return w >= TWO_63 ? w - TWO_64 : w;
 }
 
-function zigzag(s: bigint): bigint {
+export function zigzag(s: bigint): bigint {
   return s >= 0n ? s << 1n : ((-s) << 1n) - 1n;
 }
 
-function unzigzag(z: bigint): bigint {
+export function unzigzag(z: bigint): bigint {
   return z & 1n ? -((z >> 1n) + 1n) : z >> 1n;
 }
 
-function gprBytes(value: bigint, sizeBytes: number, littleEndian: boolean): Uint8Array {
+export function gprBytes(value: bigint, sizeBytes: number, littleEndian: boolean): Uint8Array {
   const out = new Uint8Array(sizeBytes);
   for (let i = 0; i < sizeBytes; i++) {
     const byte = Number((value >> BigInt(8 * i)) & 0xffn);
@@ -238,7 +238,7 @@ export class InsnModel {
 // ---------------------------------------------------------------------------------------------
 // Byte-level helpers.
 
-class ByteSink {
+export class ByteSink {
   private buf = new Uint8Array(4096);
   length = 0;
 
@@ -285,7 +285,7 @@ class ByteSink {
   }
 }
 
-class ByteSource {
+export class ByteSource {
   pos = 0;
   constructor(private readonly b: Uint8Array) {}
 
@@ -344,7 +344,7 @@ class ByteSource {
   }
 }
 
-function varbigSizeBytes(v: bigint): number {
+export function varbigSizeBytes(v: bigint): number {
   let n = 1;
   while (v >= 0x80n) {
     v >>= 7n;
@@ -498,7 +498,7 @@ function sameMem(a: readonly MemWrite[], b: readonly MemWrite[]): boolean {
 }
 
 /** The lowest GPR whose low bytes are the stored bytes (big-endian first), else the literal. */
-function findGprSource(t: ThreadModel, bytes: Uint8Array): MemSource {
+export function findGprSource(t: ThreadModel, bytes: Uint8Array): MemSource {
   if (bytes.length <= 8) {
     for (let reg = 0; reg < GPR_COUNT; reg++) {
       const v = t.reg(reg);

@@ -33,7 +33,8 @@ import {
   type TraceHeaderInput,
   type TraceItem,
 } from './format.js';
-import { InsnEncoder, instructionProblem } from './insn-codec.js';
+import { instructionProblem } from './insn-codec.js';
+import { InsnEncoderV2 } from './insn-codec-v2.js';
 import { OutputFile, type OutputTarget } from './output-file.js';
 
 export interface TraceWriterOptions {
@@ -52,7 +53,7 @@ export class TraceEncoder {
   private readonly instructionsPerChunk: number;
   private readonly level: TraceHeader['traceLevel'];
   private pendingEvents: SimEvent[] = [];
-  private readonly insns = new InsnEncoder();
+  private readonly insns = new InsnEncoderV2();
   private eventCount = 0;
   private instructionCount = 0;
   private finished = false;
