@@ -31,6 +31,9 @@ const OP_CACHE_MAX = 65_536;
 const PAGE_MASK = PAGE_SIZE - 1;
 const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
 const PIR_SLOT = sprSlot('PIR');
+const U64 = (1n << 64n) - 1n;
+/** Values `solve` tries per record: a few runs of one instruction, only where execution missed. */
+const GUESSES_MAX = 12;
 
 class ModelFault extends Error {}
 
@@ -45,7 +48,11 @@ export class ModelMemory implements CpuMemory {
   pageEpoch = 0;
   /** Insertion-ordered (a Map), so the page dropped at the bound is the oldest, on every host. */
   private readonly pages = new Map<number, Uint8Array>();
-  private saved: Map<number, Uint8Array | undefined> | undefined;
+  /** Pages written while speculating, with their bytes before (undefined: the page was absent). */
+  private readonly saved = new Map<number, Uint8Array | undefined>();
+  private speculating = false;
+  /** Buffers for the saved pages, reused: a store is predicted on most records that store. */
+  private readonly spare: Uint8Array[] = [];
 
   readablePage(pageIndex: number): Uint8Array {
     return this.pages.get(pageIndex) ?? ZERO_PAGE;
@@ -53,10 +60,17 @@ export class ModelMemory implements CpuMemory {
 
   writablePage(pageIndex: number): Uint8Array {
     let page = this.pages.get(pageIndex);
-    if (this.saved !== undefined && !this.saved.has(pageIndex)) this.saved.set(pageIndex, page?.slice());
+    if (this.speculating && !this.saved.has(pageIndex)) {
+      let copy: Uint8Array | undefined;
+      if (page !== undefined) {
+        copy = this.spare.pop() ?? new Uint8Array(PAGE_SIZE);
+        copy.set(page);
+      }
+      this.saved.set(pageIndex, copy);
+    }
     if (page === undefined) {
       // During a speculation the bound may be passed by the few pages one instruction writes; undo drops them.
-      if (this.saved === undefined && this.pages.size >= MODEL_PAGES_MAX) this.pages.delete(this.pages.keys().next().value!);
+      if (!this.speculating && this.pages.size >= MODEL_PAGES_MAX) this.pages.delete(this.pages.keys().next().value!);
       page = new Uint8Array(PAGE_SIZE);
       this.pages.set(pageIndex, page);
       this.pageEpoch++;
@@ -66,18 +80,22 @@ export class ModelMemory implements CpuMemory {
 
   /** Start recording the pages written, to put them back with `undo`. */
   speculate(): void {
-    this.saved = new Map();
+    this.speculating = true;
   }
 
   undo(): void {
     const saved = this.saved;
-    this.saved = undefined;
-    if (saved === undefined) return;
+    this.speculating = false;
+    if (saved.size === 0) return;
     for (const [pageIndex, before] of saved) {
       if (before === undefined) this.pages.delete(pageIndex);
-      else this.pages.get(pageIndex)!.set(before);
+      else {
+        this.pages.get(pageIndex)!.set(before);
+        this.spare.push(before);
+      }
     }
-    if (saved.size > 0) this.pageEpoch++;
+    saved.clear();
+    this.pageEpoch++;
   }
 
   private check(address: number, sizeBytes: number): void {
@@ -208,6 +226,11 @@ export interface ExecPrediction {
 
 class ThreadRegs {
   readonly r = new Uint32Array(SLOT_COUNT * 2);
+  /**
+   * Slots whose model value came from the stream (a record wrote it, or `solve` found it); the
+   * others read 0 and are only a placeholder for a value set before the stream started.
+   */
+  readonly known = new Uint8Array(SLOT_COUNT);
   nextNip: bigint | undefined = undefined;
   /** Nips where the shape predictor (v1) did better than execution last time. */
   readonly preferShape = new Set<bigint>();
@@ -215,6 +238,7 @@ class ThreadRegs {
   constructor(pir: number) {
     // The one register the stream implies without writing it: a record's pir is its PIR.
     this.r[2 * PIR_SLOT + 1] = pir >>> 0;
+    this.known[PIR_SLOT] = 1;
   }
 
   get(slot: number): bigint {
@@ -279,14 +303,71 @@ export class ExecModel {
         p = flipped;
       }
     }
+    // (A run in the other byte order that held needs nothing solved.)
+    if (p !== undefined && p === predicted && !execHeld) {
+      const solved = this.solve(t, rec, d, p);
+      if (solved !== undefined) p = solved;
+    }
     if (p !== undefined && p.loadAddr !== undefined && d.load !== undefined) this.teach(t, rec, d, p.loadAddr);
-    for (const w of rec.regs) if (w.reg < SLOT_COUNT && w.reg !== Slot.NIP) t.set(w.reg, w.value);
+    for (const w of rec.regs) {
+      if (w.reg >= SLOT_COUNT || w.reg === Slot.NIP) continue;
+      t.set(w.reg, w.value);
+      t.known[w.reg] = 1;
+    }
     for (const w of rec.mem) if (w.addr <= BigInt(RAM_SIZE_MAX_BYTES)) this.memory.writeBytes(Number(w.addr), w.bytes);
     t.nextNip = p?.nextNip;
     if (predicted !== undefined) {
       if (shapeHeld && !execHeld) t.preferShape.add(rec.nip);
       else if (execHeld && !shapeHeld) t.preferShape.delete(rec.nip);
     }
+  }
+
+  /**
+   * Registers set before the stream started (or before the model's last reset) read 0 on the
+   * model, so everything computed from them predicts wrong until a record writes them, which a
+   * loop invariant never does. When execution missed and the word reads such a GPR, try the
+   * values the record implies for it (the result minus, xor, or subtracted from what the model
+   * computed with 0 there; a store's address offset; the stored bytes) and keep the first one
+   * under which execution reproduces the record exactly. Returns that run's prediction.
+   */
+  private solve(t: ThreadRegs, rec: InstructionRecord, d: DecodedWord, p: ExecPrediction): ExecPrediction | undefined {
+    const op = d.op;
+    const unknown: number[] = [];
+    for (const g of [op.RA, op.RB, op.RS, op.RC]) if (t.known[g] === 0 && !unknown.includes(g)) unknown.push(g);
+    if (unknown.length === 0) return undefined;
+    const guesses: bigint[] = [];
+    const guess = (v: bigint): void => {
+      const w = v & U64;
+      if (!guesses.includes(w) && guesses.length < GUESSES_MAX) guesses.push(w);
+    };
+    for (const w of rec.regs) {
+      if (w.reg >= 32) continue;
+      let computed = t.get(w.reg);
+      for (const q of p.regs) if (q.reg === w.reg) computed = q.value;
+      guess(w.value - computed);
+      guess(w.value ^ computed);
+      guess(computed - w.value);
+    }
+    rec.mem.forEach((w, i) => {
+      const q = p.mem[i];
+      if (q !== undefined) guess(w.addr - q.addr);
+      if (w.bytes.length <= 8) {
+        guess(bytesValue(w.bytes, false));
+        guess(bytesValue(w.bytes, true));
+      }
+    });
+    for (const g of unknown) {
+      for (const v of guesses) {
+        t.set(g, v);
+        const q = this.run(t, rec.nip, rec.word, false);
+        if (q !== undefined && sameRegs(q.regs, rec.regs) && sameMem(q.mem, rec.mem)) {
+          t.known[g] = 1;
+          return q;
+        }
+      }
+      t.set(g, 0n);
+    }
+    return undefined;
   }
 
   /** Write the loaded register's actual value back as the bytes it came from. */
@@ -370,6 +451,13 @@ export class ExecModel {
       mem.undo();
     }
   }
+}
+
+/** `bytes` as an unsigned integer in the given byte order. */
+function bytesValue(bytes: Uint8Array, littleEndian: boolean): bigint {
+  let v = 0n;
+  for (let i = 0; i < bytes.length; i++) v = (v << 8n) | BigInt(bytes[littleEndian ? bytes.length - 1 - i : i]!);
+  return v;
 }
 
 /** The low `sizeBytes` bytes of `value` in memory order. */

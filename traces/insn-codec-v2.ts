@@ -143,31 +143,44 @@ function predictedValue(p: Effects, reg: number): bigint | undefined {
 // ---------------------------------------------------------------------------------------------
 // The records' check.
 
-const crcScratch = new DataView(new ArrayBuffer(32));
-const crcScratchBytes = new Uint8Array(crcScratch.buffer);
+/** One record's fields for the CRC, grown to the largest record seen. */
+let crcBuffer = new Uint8Array(1024);
+let crcView = new DataView(crcBuffer.buffer);
 
-/** CRC-32 of the records' fields in a fixed layout (big-endian), continuing `previous`. */
+/**
+ * CRC-32 of the records' fields in a fixed big-endian layout, continuing `previous`. Per record:
+ * cycle f64, pir u32, nip u64, word u32, register count u16, store count u16, then per register
+ * slot u16 and value u64, then per store address u64, size u32 and the bytes.
+ */
 export function recordsCrc(records: readonly InstructionRecord[], previous = 0): number {
   let c = previous;
   for (const r of records) {
-    crcScratch.setFloat64(0, r.cycle);
-    crcScratch.setUint32(8, r.pir);
-    crcScratch.setBigUint64(12, r.nip);
-    crcScratch.setUint32(20, r.word);
-    crcScratch.setUint16(24, r.regs.length);
-    crcScratch.setUint16(26, r.mem.length);
-    c = crc32(crcScratchBytes, 0, 28, c);
+    let size = 28 + 10 * r.regs.length;
+    for (const w of r.mem) size += 12 + w.bytes.length;
+    if (size > crcBuffer.length) {
+      crcBuffer = new Uint8Array(size * 2);
+      crcView = new DataView(crcBuffer.buffer);
+    }
+    const v = crcView;
+    v.setFloat64(0, r.cycle);
+    v.setUint32(8, r.pir);
+    v.setBigUint64(12, r.nip);
+    v.setUint32(20, r.word);
+    v.setUint16(24, r.regs.length);
+    v.setUint16(26, r.mem.length);
+    let at = 28;
     for (const w of r.regs) {
-      crcScratch.setUint16(0, w.reg);
-      crcScratch.setBigUint64(2, w.value);
-      c = crc32(crcScratchBytes, 0, 10, c);
+      v.setUint16(at, w.reg);
+      v.setBigUint64(at + 2, w.value);
+      at += 10;
     }
     for (const w of r.mem) {
-      crcScratch.setBigUint64(0, w.addr);
-      crcScratch.setUint32(8, w.bytes.length);
-      c = crc32(crcScratchBytes, 0, 12, c);
-      c = crc32(w.bytes, 0, w.bytes.length, c);
+      v.setBigUint64(at, w.addr);
+      v.setUint32(at + 8, w.bytes.length);
+      crcBuffer.set(w.bytes, at + 12);
+      at += 12 + w.bytes.length;
     }
+    c = crc32(crcBuffer, 0, at, c);
   }
   return c;
 }
@@ -255,12 +268,12 @@ export class InsnEncoderV2 {
       count('nip');
       if (flags & Flag.WORD) this.out.bytes(Uint8Array.of(r.word >>> 24, (r.word >>> 16) & 0xff, (r.word >>> 8) & 0xff, r.word & 0xff));
       count('word');
-      if (effects !== undefined) this.out.bytes(effects.take());
+      if (effects !== undefined) this.out.bytes(effects.view());
       count('effects');
       if (flags & Flag.ALT) tally.alt++;
     }
-    this.scratchA.take();
-    this.scratchB.take();
+    this.scratchA.clear();
+    this.scratchB.clear();
     m.commit(r, t, p);
     this.check = recordsCrc([r], this.check);
     this.recordCount++;

@@ -92,7 +92,8 @@ export class ThreadModel {
 }
 
 export function wrap(v: bigint): bigint {
-  return ((v % TWO_64) + TWO_64) % TWO_64;
+  // v mod 2^64 in [0, 2^64): the same as ((v % 2^64) + 2^64) % 2^64, without two divisions.
+  return BigInt.asUintN(64, v);
 }
 
 export function signed64(v: bigint): bigint {
@@ -282,6 +283,16 @@ export class ByteSink {
     const out = this.buf.slice(0, this.length);
     this.length = 0;
     return out;
+  }
+
+  /** Drop what was written, keeping the buffer (a scratch sink reused per record). */
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** The bytes written so far, without copying (valid until the next write). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
   }
 }
 

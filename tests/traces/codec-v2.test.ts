@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { packPayload } from '../../traces/codec.js';
-import { ExecModel, MODEL_PAGES_MAX } from '../../traces/exec-model.js';
+import { ExecModel, MODEL_PAGES_MAX, sameMem, sameRegs } from '../../traces/exec-model.js';
 import { InsnEncoder } from '../../traces/insn-codec.js';
 import { InsnDecoderV2, InsnEncoderV2, recordsCrc } from '../../traces/insn-codec-v2.js';
 import { ChunkKind, FORMAT_VERSION, encodeChunk, encodePreamble, type InstructionRecord, type InstructionsPayload } from '../../traces/format.js';
@@ -146,6 +146,35 @@ describe('what execution predicts', () => {
     // r9 is clobbered; the same load again comes back with the taught value.
     x.commit({ cycle: 1, pir: 0, nip: 0x3000_0004n, word: 0x39200000, regs: [{ reg: 9, value: 0n }], mem: [] }, x.predict(0, 0x3000_0004n, 0x39200000), true, false); // li r9,0
     expect(x.predict(ld.pir, ld.nip, ld.word)?.regs).toEqual([{ reg: 9, value: 0xfeed_face_cafe_beefn }]);
+  });
+
+  /** Run `records` through the model as the codec does; returns which of them execution predicted. */
+  function predicted(records: readonly InstructionRecord[]): boolean[] {
+    const x = new ExecModel();
+    return records.map((r) => {
+      const p = x.predict(r.pir, r.nip, r.word);
+      const held = p !== undefined && sameRegs(p.regs, r.regs) && sameMem(p.mem, r.mem);
+      x.commit(r, p, held, false);
+      return held;
+    });
+  }
+  const rec = (word: number, regs: [number, bigint][], mem: InstructionRecord['mem'] = []): InstructionRecord => ({ cycle: 0, pir: 0, nip: 0x3000_0000n, word, regs: regs.map(([reg, value]) => ({ reg, value })), mem });
+
+  test('a register set before the stream (a loop invariant) is solved from the first result that used it', () => {
+    // r10 is never written in the stream; add r9,r10,r6 gives r9 = r10 + r6, so r10 = 0x1000.
+    const r = [rec(0x38c00005, [[6, 5n]]), rec(0x7d2a3214, [[9, 0x1005n]]), rec(0x38c00007, [[6, 7n]]), rec(0x7d2a3214, [[9, 0x1007n]])];
+    expect(predicted(r)).toEqual([true, false, true, true]);
+  });
+
+  test('the byte order is learnt from a store that only comes out right little-endian', () => {
+    const le = (v: number): Uint8Array => Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
+    const r = [
+      rec(0x38600100, [[3, 0x100n]]), // li r3,0x100
+      rec(0x38801234, [[4, 0x1234n]]), // li r4,0x1234
+      rec(0x90830000, [], [{ addr: 0x100n, bytes: le(0x1234) }]), // stw r4,0(r3), little-endian
+      rec(0x90830004, [], [{ addr: 0x104n, bytes: le(0x1234) }]), // stw r4,4(r3): now predicted
+    ];
+    expect(predicted(r)).toEqual([true, true, false, true]);
   });
 
   test('words the model cannot run give no prediction, never an exception', () => {
