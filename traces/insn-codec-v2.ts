@@ -198,7 +198,12 @@ export class InsnEncoderV2 {
   private resetPending = true;
   private check = 0;
   /** Op bytes written per field (docs/benchmarks.md's breakdown); run lengths count as `run`, flag bytes as `op`. */
-  readonly bytesByField = { run: 0, op: 0, pir: 0, cycle: 0, nip: 0, word: 0, effects: 0, alt: 0 };
+  readonly bytesByField = { run: 0, op: 0, pir: 0, cycle: 0, nip: 0, word: 0, regs: 0, mem: 0 };
+  /** Records whose effects were diffed against the second predictor (ALT). */
+  altRecords = 0;
+  /** Register bytes of the last `effects` call per scratch sink (the rest of the sink is stores). */
+  private regsBytesA = 0;
+  private regsBytesB = 0;
 
   get count(): number {
     return this.recordCount;
@@ -229,21 +234,27 @@ export class InsnEncoderV2 {
     // The effects: nothing if the first predictor held, ALT alone if the second did, else the
     // shorter of the two diffs (the first on a tie).
     let effects: ByteSink | undefined;
+    let regsBytes = 0;
     if (!held(p.first, r)) {
       if (p.second !== undefined && held(p.second, r)) flags |= Flag.ALT;
       else {
         const a = this.effects(this.scratchA, t, p.first, r);
+        this.regsBytesA = this.regsBytes;
         if (p.second === undefined) {
           flags |= a;
           effects = this.scratchA;
+          regsBytes = this.regsBytesA;
         } else {
           const b = this.effects(this.scratchB, t, p.second, r);
+          this.regsBytesB = this.regsBytes;
           if (this.scratchB.length < this.scratchA.length) {
             flags |= b | Flag.ALT;
             effects = this.scratchB;
+            regsBytes = this.regsBytesB;
           } else {
             flags |= a;
             effects = this.scratchA;
+            regsBytes = this.regsBytesA;
           }
         }
       }
@@ -268,9 +279,13 @@ export class InsnEncoderV2 {
       count('nip');
       if (flags & Flag.WORD) this.out.bytes(Uint8Array.of(r.word >>> 24, (r.word >>> 16) & 0xff, (r.word >>> 8) & 0xff, r.word & 0xff));
       count('word');
-      if (effects !== undefined) this.out.bytes(effects.view());
-      count('effects');
-      if (flags & Flag.ALT) tally.alt++;
+      if (effects !== undefined) {
+        this.out.bytes(effects.view());
+        tally.regs += regsBytes;
+        tally.mem += effects.length - regsBytes;
+        at = this.out.length;
+      }
+      if (flags & Flag.ALT) this.altRecords++;
     }
     this.scratchA.clear();
     this.scratchB.clear();
@@ -295,6 +310,9 @@ export class InsnEncoderV2 {
     this.run = 0;
   }
 
+  /** Bytes of register fields the last `effects` call wrote. */
+  private regsBytes = 0;
+
   /** Write the register and store fields of `r` against predictor `p` into `sink`; returns their flags. */
   private effects(sink: ByteSink, t: ThreadModel, p: Effects, r: InstructionRecord): number {
     let flags = 0;
@@ -310,6 +328,7 @@ export class InsnEncoderV2 {
         writeValue(sink, w.value, old, predictedValue(p, w.reg));
       }
     }
+    this.regsBytes = sink.length;
     if (!sameMem(p.mem, r.mem)) {
       flags |= Flag.MEM;
       sink.varint(r.mem.length);

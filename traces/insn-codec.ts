@@ -1,4 +1,7 @@
 /**
+ * Format v1's instruction codec (v1 traces still decode with it; v2 writes with
+ * traces/insn-codec-v2.ts, which keeps this file's InsnModel as its second predictor).
+ *
  * Compact encoding of retired instructions (`full` level), aiming at ≤ 1 byte per instruction
  * (design section 9) without general-purpose compression: zlib's output is not promised to be the
  * same across zlib builds and CPU feature paths, and trace bytes must be the same on every host.
