@@ -143,7 +143,14 @@ export class ModelMemory implements CpuMemory {
   /** An actual store (or a taught load): bytes outside the model's range are not kept. */
   writeBytes(address: number, bytes: Uint8Array): void {
     if (!(Number.isSafeInteger(address) && address >= 0 && address + bytes.length <= this.sizeBytes)) return;
-    for (let i = 0; i < bytes.length; i++) this.write8(address + i, bytes[i]!);
+    let done = 0;
+    while (done < bytes.length) {
+      const a = address + done;
+      const off = a & PAGE_MASK;
+      const n = Math.min(PAGE_SIZE - off, bytes.length - done);
+      this.writablePage(Math.floor(a / PAGE_SIZE)).set(bytes.subarray(done, done + n), off);
+      done += n;
+    }
   }
 
   /** Pages held (tests check the bound). */

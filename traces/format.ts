@@ -147,6 +147,12 @@ export const MEM_WRITES_PER_INSN_MAX = 16;
 export const MEM_WRITE_SIZE_MAX_BYTES = 4096;
 export const PIR_MAX = 0xffff_ffff;
 export const U64_MAX = (1n << 64n) - 1n;
+/**
+ * v2: bytes stored by all the records of one instructions chunk. The v2 decoder writes every
+ * store into its model memory and checksums it, so a run op must not stand for gigabytes of
+ * stores. The machine's largest store is 128 bytes (dcbz, stmw): 65 536 of them are 8 MiB.
+ */
+export const STORED_BYTES_PER_CHUNK_MAX = 16 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Chunk header: [0] kind u8, [1] flags u8 = 0, [2..3] reserved u16 = 0, [4..7] payloadSizeBytes

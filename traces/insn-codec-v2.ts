@@ -58,6 +58,7 @@ import {
   PIR_MAX,
   REG_SLOT_MAX,
   REG_WRITES_PER_INSN_MAX,
+  STORED_BYTES_PER_CHUNK_MAX,
   U64_MAX,
   type InstructionRecord,
   type InstructionsPayload,
@@ -197,6 +198,7 @@ export class InsnEncoderV2 {
   private recordCount = 0;
   private resetPending = true;
   private check = 0;
+  private stored = 0;
   /** Op bytes written per field (docs/benchmarks.md's breakdown); run lengths count as `run`, flag bytes as `op`. */
   readonly bytesByField = { run: 0, op: 0, pir: 0, cycle: 0, nip: 0, word: 0, regs: 0, mem: 0 };
   /** Records whose effects were diffed against the second predictor (ALT). */
@@ -211,6 +213,11 @@ export class InsnEncoderV2 {
 
   get sizeBytes(): number {
     return this.out.length + (this.run > 0 ? 4 : 0);
+  }
+
+  /** Bytes the chunk's records store so far: the writer cuts before STORED_BYTES_PER_CHUNK_MAX. */
+  get storedBytes(): number {
+    return this.stored;
   }
 
   resetModel(): void {
@@ -291,6 +298,7 @@ export class InsnEncoderV2 {
     this.scratchB.clear();
     m.commit(r, t, p);
     this.check = recordsCrc([r], this.check);
+    for (const w of r.mem) this.stored += w.bytes.length;
     this.recordCount++;
   }
 
@@ -300,6 +308,7 @@ export class InsnEncoderV2 {
     this.recordCount = 0;
     this.resetPending = false;
     this.check = 0;
+    this.stored = 0;
     return payload;
   }
 
@@ -384,6 +393,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export class InsnDecoderV2 {
   private model = new V2Model();
   private started = false;
+  /** Bytes stored by the chunk's records decoded so far (STORED_BYTES_PER_CHUNK_MAX). */
+  private stored = 0;
 
   /** Decode one chunk. Throws PayloadError on any inconsistency; never loops past `count`. */
   decode(p: InstructionsPayload): InstructionRecord[] {
@@ -393,6 +404,7 @@ export class InsnDecoderV2 {
     this.started = true;
     const src = new ByteSource(p.ops);
     const out: InstructionRecord[] = [];
+    this.stored = 0;
     while (!src.done) {
       if ((src.peek() & 1) === 1) {
         const flags = (src.varint(FLAGS_MAX * 2 + 1, 'op flags') - 1) / 2;
@@ -442,6 +454,8 @@ export class InsnDecoderV2 {
     let mem = chosen.mem;
     if (flags & Flag.MEM) mem = this.readMem(src, t, chosen);
     const rec: InstructionRecord = { cycle, pir, nip, word, regs: regs.slice(), mem: mem.slice() };
+    for (const w of rec.mem) this.stored += w.bytes.length;
+    if (this.stored > STORED_BYTES_PER_CHUNK_MAX) throw new PayloadError(`instructions chunk stores more than ${STORED_BYTES_PER_CHUNK_MAX} bytes`);
     m.commit(rec, t, p);
     return rec;
   }

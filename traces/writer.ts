@@ -19,7 +19,10 @@ import {
   EVENTS_PER_CHUNK_MAX,
   FORMAT_VERSION,
   INSTRUCTIONS_PER_CHUNK_MAX,
+  MEM_WRITES_PER_INSN_MAX,
+  MEM_WRITE_SIZE_MAX_BYTES,
   PAYLOAD_SIZE_MAX_BYTES,
+  STORED_BYTES_PER_CHUNK_MAX,
   UnknownVocabularyError,
   encodeChunk,
   encodePreamble,
@@ -47,6 +50,8 @@ export interface TraceWriterOptions {
 const EVENTS_PER_CHUNK_DEFAULT = 4096;
 /** Cut an instruction chunk well below the payload maximum: one record can add up to ~64 KiB. */
 const INSTRUCTION_OPS_CUT_BYTES = 1024 * 1024;
+/** Cut before the chunk's stores could pass STORED_BYTES_PER_CHUNK_MAX: one record stores at most 16 × 4 KiB. */
+const INSTRUCTION_STORES_CUT_BYTES = STORED_BYTES_PER_CHUNK_MAX - MEM_WRITES_PER_INSN_MAX * MEM_WRITE_SIZE_MAX_BYTES;
 
 export class TraceEncoder {
   private readonly eventsPerChunk: number;
@@ -99,7 +104,7 @@ export class TraceEncoder {
     this.flushEvents();
     this.insns.add(r);
     this.instructionCount++;
-    if (this.insns.count >= this.instructionsPerChunk || this.insns.sizeBytes >= INSTRUCTION_OPS_CUT_BYTES) this.flushInstructions();
+    if (this.insns.count >= this.instructionsPerChunk || this.insns.sizeBytes >= INSTRUCTION_OPS_CUT_BYTES || this.insns.storedBytes >= INSTRUCTION_STORES_CUT_BYTES) this.flushInstructions();
   }
 
   finish(footer: TraceFooterInput): TraceFooter {

@@ -194,6 +194,32 @@ describe('what execution predicts', () => {
   });
 });
 
+describe('bounds', () => {
+  /** Records that each store 16 × 4 KiB, the most one record may: 300 of them are 19 MiB of stores. */
+  function bigStores(n: number): InstructionRecord[] {
+    const page = Uint8Array.from({ length: 4096 }, (_, i) => i & 0xff);
+    return Array.from({ length: n }, (_, i) => ({
+      cycle: i,
+      pir: 0,
+      nip: 0x3000_0000n,
+      word: 0x60000000, // nop: execution predicts no store, the shape model predicts these
+      regs: [],
+      mem: Array.from({ length: 16 }, (_, k) => ({ addr: BigInt(i * 16 + k) * 4096n, bytes: page })),
+    }));
+  }
+
+  test('a chunk whose records store more than STORED_BYTES_PER_CHUNK_MAX is refused; the writer cuts before it', () => {
+    const records = bigStores(300);
+    const enc = new InsnEncoderV2();
+    for (const r of records) enc.add(r);
+    const p = enc.take();
+    expect(() => new InsnDecoderV2().decode(p)).toThrowError(/stores more than 16777216 bytes/);
+    const t = collect(readTraceBytes(encodeTraceToBytes(header('full'), instructionItems(records), FOOTER), 'big.mpt'));
+    expect(t.instructions.length).toBe(300);
+    expect(t.instructions[299]).toEqual(records[299]);
+  });
+});
+
 describe('the chunk check', () => {
   test('records that decode differently from what was written are refused', () => {
     const records = instructionStream(500, { threads: 2 });
