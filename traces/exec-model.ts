@@ -273,11 +273,6 @@ export class ExecModel {
     return t;
   }
 
-  /** The register's model value (what the stream last wrote to it). */
-  reg(pir: number, slot: number): bigint {
-    return slot < SLOT_COUNT ? this.thread(pir).get(slot) : 0n;
-  }
-
   /** The nip execution predicts for the thread's next record, if its last record ran on the model. */
   predictNip(pir: number): bigint | undefined {
     return this.threads.get(pir)?.nextNip;
@@ -301,21 +296,26 @@ export class ExecModel {
     const t = this.thread(rec.pir);
     const d = this.decoded(rec.word);
     let p = predicted;
-    if (p !== undefined && !execHeld && d.ordered) {
+    let pHeld = execHeld;
+    if (p !== undefined && !pHeld && d.ordered) {
       // MSR[LE] is set outside the stream (the kernel model, an OPAL return): a load or store that
       // comes out right in the other byte order says which one the thread runs in.
       const flipped = this.run(t, rec.nip, rec.word, true);
       if (flipped !== undefined && sameRegs(flipped.regs, rec.regs) && sameMem(flipped.mem, rec.mem)) {
         t.r[MSR_LO] = (t.r[MSR_LO]! ^ MSR_LE_LO) >>> 0;
         p = flipped;
+        pHeld = true;
       }
     }
-    // (A run in the other byte order that held needs nothing solved.)
-    if (p !== undefined && p === predicted && !execHeld) {
+    if (p !== undefined && !pHeld) {
       const solved = this.solve(t, rec, d, p);
-      if (solved !== undefined) p = solved;
+      if (solved !== undefined) {
+        p = solved;
+        pHeld = true;
+      }
     }
-    if (p !== undefined && p.loadAddr !== undefined && d.load !== undefined) this.teach(t, rec, d, p.loadAddr);
+    // A load that came out right read bytes the model already holds; one that did not is taught.
+    if (p !== undefined && !pHeld && p.loadAddr !== undefined && d.load !== undefined) this.teach(t, rec, d, p.loadAddr);
     for (const w of rec.regs) {
       if (w.reg >= SLOT_COUNT || w.reg === Slot.NIP) continue;
       t.set(w.reg, w.value);

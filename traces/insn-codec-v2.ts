@@ -48,7 +48,6 @@ import {
   varbigSizeBytes,
   wrap,
   zigzag,
-  type MemSource,
   type RegShape,
   type ThreadModel,
 } from './insn-codec.js';
@@ -203,9 +202,6 @@ export class InsnEncoderV2 {
   readonly bytesByField = { run: 0, op: 0, pir: 0, cycle: 0, nip: 0, word: 0, regs: 0, mem: 0 };
   /** Records whose effects were diffed against the second predictor (ALT). */
   altRecords = 0;
-  /** Register bytes of the last `effects` call per scratch sink (the rest of the sink is stores). */
-  private regsBytesA = 0;
-  private regsBytesB = 0;
 
   get count(): number {
     return this.recordCount;
@@ -246,24 +242,12 @@ export class InsnEncoderV2 {
       if (p.second !== undefined && held(p.second, r)) flags |= Flag.ALT;
       else {
         const a = this.effects(this.scratchA, t, p.first, r);
-        this.regsBytesA = this.regsBytes;
-        if (p.second === undefined) {
-          flags |= a;
-          effects = this.scratchA;
-          regsBytes = this.regsBytesA;
-        } else {
-          const b = this.effects(this.scratchB, t, p.second, r);
-          this.regsBytesB = this.regsBytes;
-          if (this.scratchB.length < this.scratchA.length) {
-            flags |= b | Flag.ALT;
-            effects = this.scratchB;
-            regsBytes = this.regsBytesB;
-          } else {
-            flags |= a;
-            effects = this.scratchA;
-            regsBytes = this.regsBytesA;
-          }
-        }
+        const b = p.second === undefined ? undefined : this.effects(this.scratchB, t, p.second, r);
+        const useSecond = b !== undefined && this.scratchB.length < this.scratchA.length;
+        const chosen = useSecond ? b : a;
+        flags |= chosen.flags | (useSecond ? Flag.ALT : 0);
+        effects = useSecond ? this.scratchB : this.scratchA;
+        regsBytes = chosen.regsBytes;
       }
     }
 
@@ -319,11 +303,11 @@ export class InsnEncoderV2 {
     this.run = 0;
   }
 
-  /** Bytes of register fields the last `effects` call wrote. */
-  private regsBytes = 0;
-
-  /** Write the register and store fields of `r` against predictor `p` into `sink`; returns their flags. */
-  private effects(sink: ByteSink, t: ThreadModel, p: Effects, r: InstructionRecord): number {
+  /**
+   * Write the register and store fields of `r` against predictor `p` into `sink`; returns their
+   * flags and how many of the bytes are register fields (the rest are stores).
+   */
+  private effects(sink: ByteSink, t: ThreadModel, p: Effects, r: InstructionRecord): { flags: number; regsBytes: number } {
     let flags = 0;
     if (!sameRegs(p.regs, r.regs)) {
       const sameSlots = p.regs.length === r.regs.length && p.regs.every((w, i) => w.reg === r.regs[i]!.reg);
@@ -337,7 +321,7 @@ export class InsnEncoderV2 {
         writeValue(sink, w.value, old, predictedValue(p, w.reg));
       }
     }
-    this.regsBytes = sink.length;
+    const regsBytes = sink.length;
     if (!sameMem(p.mem, r.mem)) {
       flags |= Flag.MEM;
       sink.varint(r.mem.length);
@@ -361,7 +345,7 @@ export class InsnEncoderV2 {
         }
       });
     }
-    return flags;
+    return { flags, regsBytes };
   }
 }
 
@@ -490,8 +474,7 @@ export class InsnDecoderV2 {
       if (kind === SOURCE_LITERAL) bytes = src.bytes(sizeBytes);
       else if (kind === SOURCE_GPR_BE || kind === SOURCE_GPR_LE) {
         if (sizeBytes > 8) throw new PayloadError(`GPR store of ${sizeBytes} bytes`);
-        const source: MemSource = { kind: 'gpr', reg: src.varint(GPR_COUNT - 1, 'store source GPR'), littleEndian: kind === SOURCE_GPR_LE };
-        bytes = gprBytes(t.reg(source.reg), sizeBytes, source.littleEndian);
+        bytes = gprBytes(t.reg(src.varint(GPR_COUNT - 1, 'store source GPR')), sizeBytes, kind === SOURCE_GPR_LE);
       } else if (kind === SOURCE_PREDICTED) {
         if (predicted === undefined || predicted.bytes.length !== sizeBytes) throw new PayloadError(`store ${i} takes predicted bytes that do not exist`);
         bytes = predicted.bytes.slice();
