@@ -15,9 +15,13 @@ const CRC_TABLE: Uint32Array = (() => {
   return table;
 })();
 
-/** CRC-32 of `bytes[start, end)`; `crc32(new TextEncoder().encode('123456789'))` is 0xcbf43926. */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
+/**
+ * CRC-32 of `bytes[start, end)`; `crc32(new TextEncoder().encode('123456789'))` is 0xcbf43926.
+ * `previous` continues a CRC as zlib's crc32(crc, buf) does: crc32(b, 0, b.length, crc32(a)) is
+ * the CRC of a ‖ b, so a long stream is checked without gathering it in one buffer.
+ */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, previous = 0): number {
+  let c = (previous ^ 0xffffffff) >>> 0;
   for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

@@ -13,9 +13,12 @@ import { crc32 } from './crc32.js';
 import { PayloadError } from './codec.js';
 
 /** Current format version. Bump on every incompatible change and add a row to docs/trace-format.md. */
-export const FORMAT_VERSION = 1;
-/** Older versions this build still reads. v1 is the first version, so there are none yet. */
-export const READABLE_FORMAT_VERSIONS: readonly number[] = [1];
+export const FORMAT_VERSION = 2;
+/**
+ * Versions this build reads. v1 differs from v2 only in the instruction codec: its traces decode
+ * with the v1 decoder (traces/insn-codec.ts), kept as it was.
+ */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 /** "\x89MPT\r\n\x1a\n": the high byte and the CR/LF/^Z catch text-mode and 7-bit mangling, as PNG's do. */
 export const MAGIC = Uint8Array.of(0x89, 0x4d, 0x50, 0x54, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -144,6 +147,12 @@ export const MEM_WRITES_PER_INSN_MAX = 16;
 export const MEM_WRITE_SIZE_MAX_BYTES = 4096;
 export const PIR_MAX = 0xffff_ffff;
 export const U64_MAX = (1n << 64n) - 1n;
+/**
+ * v2: bytes stored by all the records of one instructions chunk. The v2 decoder writes every
+ * store into its model memory and checksums it, so a run op must not stand for gigabytes of
+ * stores. The machine's largest store is 128 bytes (dcbz, stmw): 65 536 of them are 8 MiB.
+ */
+export const STORED_BYTES_PER_CHUNK_MAX = 16 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Chunk header: [0] kind u8, [1] flags u8 = 0, [2..3] reserved u16 = 0, [4..7] payloadSizeBytes
@@ -345,9 +354,11 @@ export interface InstructionsPayload {
   /** The decoder's prediction state starts empty at this chunk (file start, or after a checkpoint). */
   readonly reset: boolean;
   readonly ops: Uint8Array;
+  /** v2: CRC-32 of the records the ops decode to (traces/insn-codec-v2.ts recordsCrc); absent in v1. */
+  readonly check?: number;
 }
 
-export function validateInstructionsPayload(v: unknown): InstructionsPayload {
+export function validateInstructionsPayload(v: unknown, version: number = FORMAT_VERSION): InstructionsPayload {
   const p = expectRecord(v, 'instructions payload');
   const count = expectCount(p['count'], 'instructions.count', INSTRUCTIONS_PER_CHUNK_MAX);
   if (count === 0) fail('instructions chunk holds no instructions');
@@ -355,5 +366,7 @@ export function validateInstructionsPayload(v: unknown): InstructionsPayload {
   if (typeof reset !== 'boolean') fail('instructions.reset is not a boolean');
   const ops = p['ops'];
   if (!(ops instanceof Uint8Array)) fail('instructions.ops is not binary');
-  return { count, reset, ops };
+  if (version === 1) return { count, reset, ops };
+  const check = expectCount(p['check'], 'instructions.check', 0xffff_ffff);
+  return { count, reset, ops, check };
 }

@@ -1,4 +1,7 @@
 /**
+ * Format v1's instruction codec (v1 traces still decode with it; v2 writes with
+ * traces/insn-codec-v2.ts, which keeps this file's InsnModel as its second predictor).
+ *
  * Compact encoding of retired instructions (`full` level), aiming at ≤ 1 byte per instruction
  * (design section 9) without general-purpose compression: zlib's output is not promised to be the
  * same across zlib builds and CPU feature paths, and trace bytes must be the same on every host.
@@ -56,14 +59,14 @@ const TWO_63 = 1n << 63n;
 // ---------------------------------------------------------------------------------------------
 // The shared model.
 
-interface RegShape {
+export interface RegShape {
   readonly reg: number;
   readonly absolute: boolean;
   /** The delta (mod 2^64) or the absolute value. */
   readonly operand: bigint;
 }
 
-type MemSource = { readonly kind: 'literal'; readonly bytes: Uint8Array } | { readonly kind: 'gpr'; readonly reg: number; readonly littleEndian: boolean };
+export type MemSource = { readonly kind: 'literal'; readonly bytes: Uint8Array } | { readonly kind: 'gpr'; readonly reg: number; readonly littleEndian: boolean };
 
 interface MemShape {
   readonly lastAddr: bigint;
@@ -79,7 +82,7 @@ interface Shape {
 
 const EMPTY_SHAPE: Shape = { regs: [], mem: [] };
 
-class ThreadModel {
+export class ThreadModel {
   nip: bigint | undefined = undefined;
   readonly regs = new Map<number, bigint>();
   readonly shapes = new Map<bigint, Shape>();
@@ -91,24 +94,25 @@ class ThreadModel {
   }
 }
 
-function wrap(v: bigint): bigint {
-  return ((v % TWO_64) + TWO_64) % TWO_64;
+export function wrap(v: bigint): bigint {
+  // v mod 2^64 in [0, 2^64): the same as ((v % 2^64) + 2^64) % 2^64, without two divisions.
+  return BigInt.asUintN(64, v);
 }
 
-function signed64(v: bigint): bigint {
+export function signed64(v: bigint): bigint {
   const w = wrap(v);
   return w >= TWO_63 ? w - TWO_64 : w;
 }
 
-function zigzag(s: bigint): bigint {
+export function zigzag(s: bigint): bigint {
   return s >= 0n ? s << 1n : ((-s) << 1n) - 1n;
 }
 
-function unzigzag(z: bigint): bigint {
+export function unzigzag(z: bigint): bigint {
   return z & 1n ? -((z >> 1n) + 1n) : z >> 1n;
 }
 
-function gprBytes(value: bigint, sizeBytes: number, littleEndian: boolean): Uint8Array {
+export function gprBytes(value: bigint, sizeBytes: number, littleEndian: boolean): Uint8Array {
   const out = new Uint8Array(sizeBytes);
   for (let i = 0; i < sizeBytes; i++) {
     const byte = Number((value >> BigInt(8 * i)) & 0xffn);
@@ -238,7 +242,7 @@ export class InsnModel {
 // ---------------------------------------------------------------------------------------------
 // Byte-level helpers.
 
-class ByteSink {
+export class ByteSink {
   private buf = new Uint8Array(4096);
   length = 0;
 
@@ -283,9 +287,19 @@ class ByteSink {
     this.length = 0;
     return out;
   }
+
+  /** Drop what was written, keeping the buffer (a scratch sink reused per record). */
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** The bytes written so far, without copying (valid until the next write). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
-class ByteSource {
+export class ByteSource {
   pos = 0;
   constructor(private readonly b: Uint8Array) {}
 
@@ -344,7 +358,7 @@ class ByteSource {
   }
 }
 
-function varbigSizeBytes(v: bigint): number {
+export function varbigSizeBytes(v: bigint): number {
   let n = 1;
   while (v >= 0x80n) {
     v >>= 7n;
@@ -498,7 +512,7 @@ function sameMem(a: readonly MemWrite[], b: readonly MemWrite[]): boolean {
 }
 
 /** The lowest GPR whose low bytes are the stored bytes (big-endian first), else the literal. */
-function findGprSource(t: ThreadModel, bytes: Uint8Array): MemSource {
+export function findGprSource(t: ThreadModel, bytes: Uint8Array): MemSource {
   if (bytes.length <= 8) {
     for (let reg = 0; reg < GPR_COUNT; reg++) {
       const v = t.reg(reg);

@@ -34,6 +34,7 @@ import {
   type TraceItem,
 } from './format.js';
 import { InsnDecoder } from './insn-codec.js';
+import { InsnDecoderV2 } from './insn-codec-v2.js';
 
 export class TraceFormatError extends UsageError {
   constructor(
@@ -169,7 +170,8 @@ function* readItems(input: ByteInput, name: string): Generator<TraceItem, void, 
   let header: TraceHeader | undefined;
   let eventCount = 0;
   let instructionCount = 0;
-  const decoder = new InsnDecoder();
+  // v1 traces keep their own decoder: the v2 codec predicts differently from the same bytes.
+  const decoder = fileVersion === 1 ? new InsnDecoder() : new InsnDecoderV2();
 
   for (;;) {
     const head = input.read(offset, CHUNK_HEADER_SIZE_BYTES);
@@ -204,7 +206,7 @@ function* readItems(input: ByteInput, name: string): Generator<TraceItem, void, 
         }
         case ChunkKind.instructions: {
           if (header!.traceLevel !== 'full') throw corrupt(offset, 'instruction records in an "events"-level trace');
-          const records = decoder.decode(validateInstructionsPayload(value));
+          const records = decoder.decode(validateInstructionsPayload(value, fileVersion));
           instructionCount += records.length;
           for (const insn of records) yield { type: 'instruction', insn };
           break;

@@ -19,7 +19,10 @@ import {
   EVENTS_PER_CHUNK_MAX,
   FORMAT_VERSION,
   INSTRUCTIONS_PER_CHUNK_MAX,
+  MEM_WRITES_PER_INSN_MAX,
+  MEM_WRITE_SIZE_MAX_BYTES,
   PAYLOAD_SIZE_MAX_BYTES,
+  STORED_BYTES_PER_CHUNK_MAX,
   UnknownVocabularyError,
   encodeChunk,
   encodePreamble,
@@ -33,7 +36,8 @@ import {
   type TraceHeaderInput,
   type TraceItem,
 } from './format.js';
-import { InsnEncoder, instructionProblem } from './insn-codec.js';
+import { instructionProblem } from './insn-codec.js';
+import { InsnEncoderV2 } from './insn-codec-v2.js';
 import { OutputFile, type OutputTarget } from './output-file.js';
 
 export interface TraceWriterOptions {
@@ -46,13 +50,15 @@ export interface TraceWriterOptions {
 const EVENTS_PER_CHUNK_DEFAULT = 4096;
 /** Cut an instruction chunk well below the payload maximum: one record can add up to ~64 KiB. */
 const INSTRUCTION_OPS_CUT_BYTES = 1024 * 1024;
+/** Cut before the chunk's stores could pass STORED_BYTES_PER_CHUNK_MAX: one record stores at most 16 × 4 KiB. */
+const INSTRUCTION_STORES_CUT_BYTES = STORED_BYTES_PER_CHUNK_MAX - MEM_WRITES_PER_INSN_MAX * MEM_WRITE_SIZE_MAX_BYTES;
 
 export class TraceEncoder {
   private readonly eventsPerChunk: number;
   private readonly instructionsPerChunk: number;
   private readonly level: TraceHeader['traceLevel'];
   private pendingEvents: SimEvent[] = [];
-  private readonly insns = new InsnEncoder();
+  private readonly insns = new InsnEncoderV2();
   private eventCount = 0;
   private instructionCount = 0;
   private finished = false;
@@ -98,7 +104,7 @@ export class TraceEncoder {
     this.flushEvents();
     this.insns.add(r);
     this.instructionCount++;
-    if (this.insns.count >= this.instructionsPerChunk || this.insns.sizeBytes >= INSTRUCTION_OPS_CUT_BYTES) this.flushInstructions();
+    if (this.insns.count >= this.instructionsPerChunk || this.insns.sizeBytes >= INSTRUCTION_OPS_CUT_BYTES || this.insns.storedBytes >= INSTRUCTION_STORES_CUT_BYTES) this.flushInstructions();
   }
 
   finish(footer: TraceFooterInput): TraceFooter {

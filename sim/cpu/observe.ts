@@ -46,9 +46,11 @@ function storeShape(word: number): StoreShape {
 
 /**
  * The memory an instruction `word` that just retired wrote, given the effective address its
- * handler computed. Bytes are read back after the step: they are exactly what was stored.
+ * handler computed. Bytes are read back after the step: they are exactly what was stored. The
+ * full-level codec calls it on its model memory too (traces/exec-model.ts), so a predicted store
+ * has exactly the shape the observer gives the real one.
  */
-export function storedBytes(word: number, eaHi: number, eaLo: number, mem: PhysicalMemory): RetiredMemWrite[] {
+export function storedBytes(word: number, eaHi: number, eaLo: number, mem: Pick<PhysicalMemory, 'readBytes'>): RetiredMemWrite[] {
   const s = storeShape(word);
   if (s.kind === 'none') return [];
   let a = realAddress(eaHi, eaLo);

@@ -26,6 +26,16 @@ export type FlowCode = (typeof Flow)[keyof typeof Flow];
 export type FaultKind = 'illegal' | 'privileged' | 'storage' | 'alignment' | 'syscall';
 
 /**
+ * The part of PhysicalMemory that handlers use (the page TLB and the checked accessors). Named so
+ * that another memory can stand behind a Cpu: the full-level trace codec runs instructions on a
+ * sparse model memory of its own (traces/exec-model.ts).
+ */
+export type CpuMemory = Pick<
+  PhysicalMemory,
+  'sizeBytes' | 'pageEpoch' | 'readablePage' | 'writablePage' | 'read8' | 'write8' | 'read32BE' | 'read32LE' | 'write32BE' | 'write32LE' | 'fill'
+>;
+
+/**
  * The machine as a handler sees it. The interpreter implements this; handlers read and write
  * registers through `r` (hi/lo halves per slot, see sim/cpu/state.ts) and memory through the
  * interpreter's accessors, which apply the real-mode address rule and the MSR[LE] byte order.
@@ -34,7 +44,7 @@ export interface Cpu {
   /** Register halves of the running thread: r[2*slot] high word, r[2*slot+1] low word. */
   r: Uint32Array;
   readonly thread: ThreadState;
-  readonly mem: PhysicalMemory;
+  readonly mem: CpuMemory;
   /** Data accesses are little-endian (MSR[LE] = 1). */
   le: boolean;
   /** Instructions retired by this interpreter; the time base is derived from it. */

@@ -81,12 +81,12 @@ describe('versions and vocabulary', () => {
   test('version 0 is not readable: a format error, exit 2', () => {
     const bytes = encodeTraceToBytes(header(), eventItems(), FOOTER);
     bytes.set(encodePreamble(0), 0);
-    expect(() => collect(readTraceBytes(bytes, 'old.mpt'))).toThrowError(/^old\.mpt: trace format v0 is not readable by this build \(reads v1\)$/);
+    expect(() => collect(readTraceBytes(bytes, 'old.mpt'))).toThrowError(/^old\.mpt: trace format v0 is not readable by this build \(reads v1, v2\)$/);
   });
 
   test('an event kind this build does not know is CannotTestError, not corruption', () => {
     // Built by hand: preamble, header chunk, an events chunk with a future kind (no footer needed).
-    const headerChunk = encodeChunk(ChunkKind.header, packPayload({ formatVersion: 1, ...header() }));
+    const headerChunk = encodeChunk(ChunkKind.header, packPayload({ formatVersion: FORMAT_VERSION, ...header() }));
     const future = encodeChunk(ChunkKind.events, packPayload({ firstCycle: 5, cycleDeltas: [0], who: ['sbe'], kind: ['warp-drive'], data: [{}] }));
     const bytes = concat(encodePreamble(), headerChunk, future);
     expect(() => collect(readTraceBytes(bytes, 'f.mpt'))).toThrowError(new CannotTestError('f.mpt: event kind "warp-drive" is unknown to this build (chunk at byte offset ' + (12 + headerChunk.length) + ')'));

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { CannotTestError } from '../../sim/core/errors.js';
 import { packPayload } from '../../traces/codec.js';
 import { crc32 } from '../../traces/crc32.js';
-import { CHUNK_HEADER_SIZE_BYTES, ChunkKind, PAYLOAD_SIZE_MAX_BYTES, PREAMBLE_SIZE_BYTES, encodeChunk, encodePreamble } from '../../traces/format.js';
+import { CHUNK_HEADER_SIZE_BYTES, ChunkKind, FORMAT_VERSION, PAYLOAD_SIZE_MAX_BYTES, PREAMBLE_SIZE_BYTES, READABLE_FORMAT_VERSIONS, encodeChunk, encodePreamble } from '../../traces/format.js';
 import { TraceFormatError, collect, readTraceBytes } from '../../traces/reader.js';
 import { encodeTraceToBytes } from '../../traces/writer.js';
 import { FOOTER, eventItems, header, instructionItems, instructionStream } from './fixtures.js';
@@ -129,40 +129,63 @@ describe('absurd lengths', () => {
     );
   });
 
-  test('forged counts inside a valid chunk do not make the decoder loop or allocate', () => {
-    const headerChunk = encodeChunk(ChunkKind.header, packPayload({ formatVersion: 1, ...header('full') }));
+  // Every readable version: each has its own instruction decoder (v1 by shapes, v2 by execution).
+  test.each(READABLE_FORMAT_VERSIONS)('forged counts inside a valid chunk do not make the decoder loop or allocate (v%i)', (version) => {
+    const headerChunk = encodeChunk(ChunkKind.header, packPayload({ formatVersion: version, ...header('full') }));
     // array32 claiming 2^32 − 1 events, a run op claiming 2^50 instructions.
     const forgedArray = encodeChunk(ChunkKind.events, Uint8Array.of(0x85, 0xa4, 0x64, 0x61, 0x74, 0x61, 0xdd, 0xff, 0xff, 0xff, 0xff));
-    const hugeRun = encodeChunk(ChunkKind.instructions, packPayload({ count: 10, reset: true, ops: Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02) }));
+    const hugeRun = encodeChunk(ChunkKind.instructions, packPayload({ count: 10, reset: true, ops: Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02), check: 0 }));
     for (const chunk of [forgedArray, hugeRun]) {
       const t0 = performance.now();
-      const r = readAll(concatAll(encodePreamble(), headerChunk, chunk));
+      const r = readAll(concatAll(encodePreamble(version), headerChunk, chunk));
       expect(r.kind).toBe('format');
+      // The header was accepted: the error is the forged chunk's, not a version mismatch.
+      if (r.kind === 'format') expect(r.offset).toBe(PREAMBLE_SIZE_BYTES + headerChunk.length);
       expect(performance.now() - t0).toBeLessThan(1000);
     }
   });
 });
 
 describe('random payloads under valid framing', () => {
-  test('random bytes as an events or instructions payload never escape as another error', () => {
-    const headerChunk = encodeChunk(ChunkKind.header, packPayload({ formatVersion: 1, ...header('full') }));
+  test.each(READABLE_FORMAT_VERSIONS)('random bytes as an events or instructions payload never escape as another error (v%i)', (version) => {
+    const headerChunk = encodeChunk(ChunkKind.header, packPayload({ formatVersion: version, ...header('full') }));
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.constantFrom(ChunkKind.events, ChunkKind.instructions, ChunkKind.footer), (payload, kind) => {
-        expect(readAll(concatAll(encodePreamble(), headerChunk, encodeChunk(kind, payload))).kind).toBe('format');
+        expect(readAll(concatAll(encodePreamble(version), headerChunk, encodeChunk(kind, payload))).kind).toBe('format');
       }),
       { seed: SEED, numRuns: 2000 },
     );
   });
 
-  test('random instruction op streams decode or fail cleanly', () => {
-    const headerChunk = encodeChunk(ChunkKind.header, packPayload({ formatVersion: 1, ...header('full') }));
+  test.each(READABLE_FORMAT_VERSIONS)('random instruction op streams decode or fail cleanly (v%i)', (version) => {
+    const headerChunk = encodeChunk(ChunkKind.header, packPayload({ formatVersion: version, ...header('full') }));
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 50 }), (ops, count) => {
-        const chunk = encodeChunk(ChunkKind.instructions, packPayload({ count, reset: true, ops }));
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 50 }), fc.nat({ max: 0xffff_ffff }), (ops, count, check) => {
+        const chunk = encodeChunk(ChunkKind.instructions, packPayload({ count, reset: true, ops, check }));
         // No footer: even a lucky decode ends in "missing footer".
-        expect(readAll(concatAll(encodePreamble(), headerChunk, chunk)).kind).toBe('format');
+        expect(readAll(concatAll(encodePreamble(version), headerChunk, chunk)).kind).toBe('format');
       }),
       { seed: SEED, numRuns: 3000 },
+    );
+  });
+
+  test('v2: random op streams with real instruction words run the execution model without escaping', () => {
+    // Random bytes rarely spell a word the model can run; these ops do: EXPLICIT with PIR, WORD
+    // and REGS/MEM flags, then RUNs that repeat the same words through predicted records.
+    const headerChunk = encodeChunk(ChunkKind.header, packPayload({ formatVersion: FORMAT_VERSION, ...header('full') }));
+    const words = [0xe9230000, 0xf9230008, 0x7d2a3214, 0x7c0802a6, 0x7c6903a6, 0x4200fff8, 0xbc610010, 0xb8610010, 0x7c0027ec, 0x44000002, 0x7c0000a6, 0x7c0001a4, 0x7c000164, 0x7c6c42e6, 0x00000200];
+    // Flag varints: PIR | WORD (the effects predicted), and PIR | WORD | REGS | MEM (the random tail spells them).
+    const predictedEffects = [0xa1, 0x01];
+    const explicitEffects = [0xa5, 0x03];
+    const op = fc
+      .tuple(fc.constantFrom(predictedEffects, explicitEffects), fc.nat({ max: 3 }), fc.constantFrom(...words), fc.uint8Array({ maxLength: 24 }), fc.integer({ min: 1, max: 40 }))
+      .map(([flags, pir, word, tail, run]) => Uint8Array.of(...flags, pir, word >>> 24, (word >>> 16) & 0xff, (word >>> 8) & 0xff, word & 0xff, ...tail, run << 1));
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 400 }), (ops, count) => {
+        const chunk = encodeChunk(ChunkKind.instructions, packPayload({ count, reset: true, ops: concatAll(...ops), check: 0 }));
+        expect(readAll(concatAll(encodePreamble(), headerChunk, chunk)).kind).toBe('format');
+      }),
+      { seed: SEED, numRuns: 1000 },
     );
   });
 });

@@ -48,7 +48,7 @@ describe('inspect', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatchInlineSnapshot(`
       "trace      DIR/small.mpt
-      format     v1  simulator 0.1.0  cost model cost-1  level events
+      format     v2  simulator 0.1.0  cost model cost-1  level events
       seed       42
       firmware   reference  hash 0123456789abcdef0123456789abcdef
       config     chips=1 coresPerChip=1 kernelEndian=little ramSize=0x100000000 (4 GiB) threadsPerCore=4 workload=synthetic
@@ -78,7 +78,7 @@ describe('inspect', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatchInlineSnapshot(`
       "trace      DIR/full.mpt
-      format     v1  simulator 0.1.0  cost model cost-1  level full
+      format     v2  simulator 0.1.0  cost model cost-1  level full
       seed       42
       firmware   reference  hash 0123456789abcdef0123456789abcdef
       config     chips=1 coresPerChip=1 kernelEndian=little ramSize=0x100000000 (4 GiB) threadsPerCore=4 workload=synthetic
@@ -151,7 +151,7 @@ describe('inspect', () => {
     expect(r).toMatchInlineSnapshot(`
       {
         "code": 125,
-        "stderr": "mpipl-sim inspect: DIR/newer.mpt: trace format v2 is newer than this build (v1)
+        "stderr": "mpipl-sim inspect: DIR/newer.mpt: trace format v3 is newer than this build (v2)
       ",
         "stdout": "",
       }
