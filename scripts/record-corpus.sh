@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Re-record traces/corpus/: the golden traces `npm test` replays bit for bit.
 # Run it after a deliberate change of behaviour (new events, a model fix), and say so in the commit.
+# traces/corpus/v1/ is not re-recorded: it keeps a trace of the older format version this build
+# still reads (docs/trace-format.md), so its decoder stays tested.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build >/dev/null

@@ -2,6 +2,8 @@
  * The golden corpus (traces/corpus/, recorded by scripts/record-corpus.sh) replays bit for bit:
  * every event, every checkpoint digest and the verdict. A deliberate change of behaviour means
  * re-recording the corpus in the same commit (the compatibility rule is in docs/trace-format.md).
+ * traces/corpus/v1/ holds traces of format v1, which this build still reads and must replay too:
+ * they are never re-recorded.
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
@@ -11,7 +13,8 @@ import { loadFirmware } from '../../sim/cli/firmware-loader.js';
 import { renderDivergence } from '../../traces/replay.js';
 
 const dir = 'traces/corpus';
-const files = readdirSync(dir).filter((f) => f.endsWith('.mpt')).sort();
+const mpt = (d: string): string[] => readdirSync(join(dir, d)).filter((f) => f.endsWith('.mpt')).sort().map((f) => join(d, f));
+const files = [...mpt('.'), ...mpt('v1')];
 
 describe('traces/corpus', () => {
   it('holds golden traces', () => {
