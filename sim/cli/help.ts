@@ -97,8 +97,8 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
   },
   bench: {
     summary: 'measure every performance goal against its baseline in the same run',
-    usage: 'mpipl-sim bench [--quick] [--json]',
-    flags: [['--quick', 'fewer repetitions and smaller sizes (a smoke run; its figures are noisier)'], JSON_FLAG],
+    usage: 'mpipl-sim bench [--quick] [--only STEP[,STEP]] [--json]',
+    flags: [['--quick', 'fewer repetitions and smaller sizes (a smoke run; its figures are noisier)'], ['--only STEP[,STEP]', 'run only these steps, e.g. interpreterCorpus,traces (an unknown name lists them all)'], JSON_FLAG],
     example: 'mpipl-sim bench --quick',
   },
   inspect: {
