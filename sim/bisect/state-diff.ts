@@ -144,7 +144,9 @@ export function sharedDigest(m: Machine, f: SharedStateFilter): Digest {
 
 export function diffMachines(a: Machine, b: Machine, maxPages = 16, shared?: SharedStateFilter): StateDiff {
   const keep = (t: ThreadSnapshot): boolean => shared === undefined || !shared.inFirmware(t);
-  const threads = diffThreads(a.snapshotThreads().filter(keep), b.snapshotThreads().filter(keep));
+  // Architected values (a counting DEC as mfspr would read it): the two machines are at the same
+  // cycle, so stored forms differ exactly when architected values do, and only the latter mean anything to a reader.
+  const threads = diffThreads(a.architectedThreads().filter(keep), b.architectedThreads().filter(keep));
   const pages: PageDifference[] = [];
   let pagesDiffering = 0;
   a.mem.forEachDifferentPage(b.mem, (index, mineAll, theirsAll) => {

@@ -683,6 +683,19 @@ export class Machine implements Platform {
     return this.threads.map((t) => t.snapshot());
   }
 
+  /**
+   * The threads as software would read them now, for reports: a counting decrementer (cost-2,
+   * clocks running) shows its architected value instead of the stored time-base-0 form that
+   * snapshots, forks and digests carry (sim/cpu/state.ts DEC_SLOT). Never restore these.
+   */
+  architectedThreads(): ThreadSnapshot[] {
+    const snaps = this.snapshotThreads();
+    if (this.cost.timeBase !== 'cycles' || this.decrementersStopped) return snaps;
+    const tb = timeBaseAt(this.cost, this.currentCycle);
+    for (const s of snaps) s.r[2 * DEC_SLOT + 1] = decrementerValue(s.r[2 * DEC_SLOT + 1]!, tb);
+    return snaps;
+  }
+
   /** Digest of memory and every thread (checkpoints, determinism checks). */
   digest(): Digest {
     const h = new Digester().text(this.mem.digest()).f64(this.currentCycle);

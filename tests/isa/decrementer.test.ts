@@ -19,6 +19,8 @@ import { validateScenario } from '../../sim/scenario/validate.js';
 import { DEFAULT_CONFIG } from '../../sim/machine/config.js';
 import { resolveProfile } from '../../sim/firmware/profiles.js';
 import { physical, readProcDump } from '../../sim/oracle/readers.js';
+import { diffMachines } from '../../sim/bisect/state-diff.js';
+import { hex } from '../../sim/core/u64.js';
 import { RegEntry, RegType, ThreadHdr } from '../../sim/participants/layout.js';
 
 const SPR_DEC = 22;
@@ -163,7 +165,17 @@ describe('decrementer in a coupled machine', () => {
       const expected = BigInt((written - (timeBaseAt(m.cost, c) - writeTb)) >>> 0);
       expect(readDec(m, pir)).toBe(expected);
       expect(readDec(f, pir)).toBe(expected);
+      // Reports (bisect's register diffs) show the value, not the stored form.
+      const shown = m.architectedThreads().find((t) => t.pir === pir)!;
+      expect(BigInt(shown.r[2 * DEC_SLOT + 1]!)).toBe(expected);
+      expect(m.thread(pir).r[2 * DEC_SLOT + 1]).not.toBe(Number(expected));
     }
+    // A register diff between two running machines names DEC by its values.
+    const g = m.fork(quiet);
+    g.thread(pir).r[2 * DEC_SLOT + 1] = decrementerStored(5, timeBaseAt(g.cost, g.cycle()));
+    const decShown = BigInt((written - (timeBaseAt(m.cost, m.cycle()) - writeTb)) >>> 0);
+    const diff = diffMachines(m, g).threads.find((t) => t.pir === hex(BigInt(pir)));
+    expect(diff?.registers).toEqual([{ reg: 'dec', a: hex(decShown), b: hex(5n) }]);
 
     const result = fh.complete();
     expect(result.verdict).toBe('pass');
