@@ -27,6 +27,12 @@ import type { InstructionRecord, MemWrite, RegWrite } from './format.js';
 
 /** Model memory bound: 16 MiB of pages per decoder, whatever the input. */
 export const MODEL_PAGES_MAX = 4096;
+/**
+ * Threads the model keeps registers for (~700 bytes each): any real machine has far fewer, and
+ * without a bound a few input bytes per new PIR would each allocate a register file. Records of
+ * threads beyond it get no execution prediction (the v1 shape model still predicts them).
+ */
+export const MODEL_THREADS_MAX = 1024;
 const OP_CACHE_MAX = 65_536;
 const PAGE_MASK = PAGE_SIZE - 1;
 const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
@@ -264,13 +270,20 @@ export class ExecModel {
   private readonly threads = new Map<number, ThreadRegs>();
   private readonly ops = new Map<number, DecodedWord>();
 
-  thread(pir: number): ThreadRegs {
+  /** The thread's model registers, or undefined for a new PIR once MODEL_THREADS_MAX are kept. */
+  thread(pir: number): ThreadRegs | undefined {
     let t = this.threads.get(pir);
     if (t === undefined) {
+      if (this.threads.size >= MODEL_THREADS_MAX) return undefined;
       t = new ThreadRegs(pir);
       this.threads.set(pir, t);
     }
     return t;
+  }
+
+  /** Threads with model registers (tests check the bound). */
+  get threadCount(): number {
+    return this.threads.size;
   }
 
   /** The nip execution predicts for the thread's next record, if its last record ran on the model. */
@@ -284,7 +297,8 @@ export class ExecModel {
 
   /** Run `word` at `nip` on the thread's model state; undefined when it does not retire on the model. */
   predict(pir: number, nip: bigint, word: number): ExecPrediction | undefined {
-    return this.run(this.thread(pir), nip, word, false);
+    const t = this.thread(pir);
+    return t === undefined ? undefined : this.run(t, nip, word, false);
   }
 
   /**
@@ -294,6 +308,7 @@ export class ExecModel {
    */
   commit(rec: InstructionRecord, predicted: ExecPrediction | undefined, execHeld: boolean, shapeHeld: boolean): void {
     const t = this.thread(rec.pir);
+    if (t === undefined) return;
     const d = this.decoded(rec.word);
     let p = predicted;
     let pHeld = execHeld;

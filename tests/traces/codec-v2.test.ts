@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { packPayload } from '../../traces/codec.js';
-import { ExecModel, MODEL_PAGES_MAX, sameMem, sameRegs } from '../../traces/exec-model.js';
+import { ExecModel, MODEL_PAGES_MAX, MODEL_THREADS_MAX, sameMem, sameRegs } from '../../traces/exec-model.js';
 import { InsnEncoder } from '../../traces/insn-codec.js';
 import { InsnDecoderV2, InsnEncoderV2, recordsCrc } from '../../traces/insn-codec-v2.js';
 import { ChunkKind, FORMAT_VERSION, encodeChunk, encodePreamble, type InstructionRecord, type InstructionsPayload } from '../../traces/format.js';
@@ -191,6 +191,17 @@ describe('what execution predicts', () => {
       x.commit({ cycle: i, pir: 0, nip: 0n, word: 0x60000000, regs: [], mem: [{ addr: BigInt(i) * 4096n, bytes: Uint8Array.of(1) }] }, undefined, false, false);
     }
     expect(x.memory.pageCount).toBe(MODEL_PAGES_MAX);
+  });
+
+  test('the model keeps registers for at most MODEL_THREADS_MAX threads; records of others still round-trip', () => {
+    const x = new ExecModel();
+    const li = (pir: number): InstructionRecord => ({ cycle: pir, pir, nip: 0n, word: 0x38600001, regs: [{ reg: 3, value: 1n }], mem: [] });
+    for (let pir = 0; pir < MODEL_THREADS_MAX + 50; pir++) x.commit(li(pir), x.predict(pir, 0n, 0x38600001), true, false);
+    expect(x.threadCount).toBe(MODEL_THREADS_MAX);
+    expect(x.predict(MODEL_THREADS_MAX + 10, 0n, 0x38600001)).toBeUndefined();
+    expect(x.predict(5, 0n, 0x38600002)?.regs).toEqual([{ reg: 3, value: 2n }]); // li r3,2 on a kept thread
+    const records = Array.from({ length: MODEL_THREADS_MAX + 50 }, (_, pir) => li(pir));
+    expect(roundTrip(records, 4096, 1)).toEqual(records);
   });
 });
 
