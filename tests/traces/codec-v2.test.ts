@@ -14,7 +14,7 @@ import { InsnDecoderV2, InsnEncoderV2, recordsCrc } from '../../traces/insn-code
 import { ChunkKind, FORMAT_VERSION, encodeChunk, encodePreamble, type InstructionRecord, type InstructionsPayload } from '../../traces/format.js';
 import { collect, readTraceBytes } from '../../traces/reader.js';
 import { encodeTraceToBytes } from '../../traces/writer.js';
-import { FOOTER, header, instructionItems, instructionStream } from './fixtures.js';
+import { FOOTER, concat, header, instructionItems, instructionStream } from './fixtures.js';
 
 const SEED = 20240611;
 
@@ -284,13 +284,3 @@ describe('v1 traces', () => {
     );
   });
 });
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -133,3 +133,14 @@ export function instructionItems(records: readonly InstructionRecord[]): TraceIt
 }
 
 export const FOOTER = { finalDigest: 'ffeeddccbbaa99887766554433221100', verdict: 'pass' } as const;
+
+/** The parts one after another (hand-built trace files). */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -5,17 +5,7 @@ import { PayloadError, packPayload, scanPayload, unpackPayload } from '../../tra
 import { ChunkKind, FORMAT_VERSION, encodeChunk, encodePreamble, isCheckpoint, type TraceItem } from '../../traces/format.js';
 import { collect, readTraceBytes, TraceFormatError } from '../../traces/reader.js';
 import { encodeTraceToBytes } from '../../traces/writer.js';
-import { FOOTER, eventItems, events, header, instructionItems, instructionStream } from './fixtures.js';
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import { FOOTER, concat, eventItems, events, header, instructionItems, instructionStream } from './fixtures.js';
 
 describe('round trip', () => {
   test('events level: header, every event (checkpoints included) and footer come back in order', () => {

@@ -12,7 +12,7 @@ import { crc32 } from '../../traces/crc32.js';
 import { CHUNK_HEADER_SIZE_BYTES, ChunkKind, FORMAT_VERSION, PAYLOAD_SIZE_MAX_BYTES, PREAMBLE_SIZE_BYTES, READABLE_FORMAT_VERSIONS, encodeChunk, encodePreamble } from '../../traces/format.js';
 import { TraceFormatError, collect, readTraceBytes } from '../../traces/reader.js';
 import { encodeTraceToBytes } from '../../traces/writer.js';
-import { FOOTER, eventItems, header, instructionItems, instructionStream } from './fixtures.js';
+import { FOOTER, concat, eventItems, header, instructionItems, instructionStream } from './fixtures.js';
 
 const SEED = 20240611;
 
@@ -137,7 +137,7 @@ describe('absurd lengths', () => {
     const hugeRun = encodeChunk(ChunkKind.instructions, packPayload({ count: 10, reset: true, ops: Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02), check: 0 }));
     for (const chunk of [forgedArray, hugeRun]) {
       const t0 = performance.now();
-      const r = readAll(concatAll(encodePreamble(version), headerChunk, chunk));
+      const r = readAll(concat(encodePreamble(version), headerChunk, chunk));
       expect(r.kind).toBe('format');
       // The header was accepted: the error is the forged chunk's, not a version mismatch.
       if (r.kind === 'format') expect(r.offset).toBe(PREAMBLE_SIZE_BYTES + headerChunk.length);
@@ -151,7 +151,7 @@ describe('random payloads under valid framing', () => {
     const headerChunk = encodeChunk(ChunkKind.header, packPayload({ formatVersion: version, ...header('full') }));
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.constantFrom(ChunkKind.events, ChunkKind.instructions, ChunkKind.footer), (payload, kind) => {
-        expect(readAll(concatAll(encodePreamble(version), headerChunk, encodeChunk(kind, payload))).kind).toBe('format');
+        expect(readAll(concat(encodePreamble(version), headerChunk, encodeChunk(kind, payload))).kind).toBe('format');
       }),
       { seed: SEED, numRuns: 2000 },
     );
@@ -163,7 +163,7 @@ describe('random payloads under valid framing', () => {
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 50 }), fc.nat({ max: 0xffff_ffff }), (ops, count, check) => {
         const chunk = encodeChunk(ChunkKind.instructions, packPayload({ count, reset: true, ops, check }));
         // No footer: even a lucky decode ends in "missing footer".
-        expect(readAll(concatAll(encodePreamble(version), headerChunk, chunk)).kind).toBe('format');
+        expect(readAll(concat(encodePreamble(version), headerChunk, chunk)).kind).toBe('format');
       }),
       { seed: SEED, numRuns: 3000 },
     );
@@ -182,20 +182,10 @@ describe('random payloads under valid framing', () => {
       .map(([flags, pir, word, tail, run]) => Uint8Array.of(...flags, pir, word >>> 24, (word >>> 16) & 0xff, (word >>> 8) & 0xff, word & 0xff, ...tail, run << 1));
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 400 }), (ops, count) => {
-        const chunk = encodeChunk(ChunkKind.instructions, packPayload({ count, reset: true, ops: concatAll(...ops), check: 0 }));
-        expect(readAll(concatAll(encodePreamble(), headerChunk, chunk)).kind).toBe('format');
+        const chunk = encodeChunk(ChunkKind.instructions, packPayload({ count, reset: true, ops: concat(...ops), check: 0 }));
+        expect(readAll(concat(encodePreamble(), headerChunk, chunk)).kind).toBe('format');
       }),
       { seed: SEED, numRuns: 1000 },
     );
   });
 });
-
-function concatAll(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
