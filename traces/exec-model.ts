@@ -24,6 +24,7 @@ import { SLOT_COUNT, Slot, ThreadState, sprSlot } from '../sim/cpu/state.js';
 import { storedBytes } from '../sim/cpu/observe.js';
 import { PAGE_SIZE, RAM_SIZE_MAX_BYTES } from '../sim/mem/physical-memory.js';
 import type { InstructionRecord, MemWrite, RegWrite } from './format.js';
+import { gprBytes, sameMem, sameRegs } from './insn-codec.js';
 
 /** Model memory bound: 16 MiB of pages per decoder, whatever the input. */
 export const MODEL_PAGES_MAX = 4096;
@@ -400,11 +401,11 @@ export class ExecModel {
     };
     const rt = d.op.RT;
     if (d.load!.multiple) {
-      for (let reg = rt, a = addr; reg < 32; reg++, a += 4) this.memory.writeBytes(a, valueBytes(valueOf(reg), 4, false));
+      for (let reg = rt, a = addr; reg < 32; reg++, a += 4) this.memory.writeBytes(a, gprBytes(valueOf(reg), 4, false));
       return;
     }
     const le = ((t.r[MSR_LO]! & MSR_LE_LO) !== 0) !== d.load!.reversed;
-    this.memory.writeBytes(addr, valueBytes(valueOf(rt), d.load!.sizeBytes, le));
+    this.memory.writeBytes(addr, gprBytes(valueOf(rt), d.load!.sizeBytes, le));
   }
 
   private decoded(word: number): DecodedWord {
@@ -480,28 +481,4 @@ function bytesValue(bytes: Uint8Array, littleEndian: boolean): bigint {
   let v = 0n;
   for (let i = 0; i < bytes.length; i++) v = (v << 8n) | BigInt(bytes[littleEndian ? bytes.length - 1 - i : i]!);
   return v;
-}
-
-/** The low `sizeBytes` bytes of `value` in memory order. */
-function valueBytes(value: bigint, sizeBytes: number, littleEndian: boolean): Uint8Array {
-  const out = new Uint8Array(sizeBytes);
-  for (let i = 0; i < sizeBytes; i++) out[littleEndian ? i : sizeBytes - 1 - i] = Number((value >> BigInt(8 * i)) & 0xffn);
-  return out;
-}
-
-export function sameRegs(a: readonly RegWrite[], b: readonly RegWrite[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i]!.reg !== b[i]!.reg || a[i]!.value !== b[i]!.value) return false;
-  return true;
-}
-
-export function sameMem(a: readonly MemWrite[], b: readonly MemWrite[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!.bytes;
-    const y = b[i]!.bytes;
-    if (a[i]!.addr !== b[i]!.addr || x.length !== y.length) return false;
-    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
-  }
-  return true;
 }

@@ -36,13 +36,16 @@
  */
 import { PayloadError } from './codec.js';
 import { crc32 } from './crc32.js';
-import { ExecModel, sameMem, sameRegs, type ExecPrediction } from './exec-model.js';
+import { ExecModel, type ExecPrediction } from './exec-model.js';
 import {
   ByteSink,
   ByteSource,
   InsnModel,
   findGprSource,
   gprBytes,
+  sameBytes,
+  sameMem,
+  sameRegs,
   signed64,
   unzigzag,
   varbigSizeBytes,
@@ -363,12 +366,6 @@ function writeValue(sink: ByteSink, value: bigint, old: bigint, predicted: bigin
     return;
   }
   sink.varbig(best);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ export function gprBytes(value: bigint, sizeBytes: number, littleEndian: boolean
   return out;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -499,13 +499,14 @@ export class InsnEncoder {
   }
 }
 
-function sameRegs(a: readonly RegWrite[], b: readonly RegWrite[]): boolean {
+/** The same register writes, in the same order (v2's predictions are compared with these too). */
+export function sameRegs(a: readonly RegWrite[], b: readonly RegWrite[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]!.reg !== b[i]!.reg || a[i]!.value !== b[i]!.value) return false;
   return true;
 }
 
-function sameMem(a: readonly MemWrite[], b: readonly MemWrite[]): boolean {
+export function sameMem(a: readonly MemWrite[], b: readonly MemWrite[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]!.addr !== b[i]!.addr || !sameBytes(a[i]!.bytes, b[i]!.bytes)) return false;
   return true;

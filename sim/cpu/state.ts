@@ -82,6 +82,12 @@ export function decrementerValue(storedLo: number, tb: number): number {
   return (storedLo - (tb % TWO32)) >>> 0;
 }
 
+/** Rewrite the DEC slot of register array `r` from its stored form to its architected value at `tb`. */
+export function decrementerToValue(r: Uint32Array, tb: number): void {
+  r[2 * DEC_SLOT] = 0;
+  r[2 * DEC_SLOT + 1] = decrementerValue(r[2 * DEC_SLOT + 1]!, tb);
+}
+
 /** The stored (time-base-0) form of DEC written as `valueLo` at time base `tb`. */
 export function decrementerStored(valueLo: number, tb: number): number {
   return (valueLo + (tb % TWO32)) >>> 0;

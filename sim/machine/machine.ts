@@ -7,7 +7,7 @@
  * in PIR order (design section 2). Scheduled actions at a cycle run before the threads tick.
  */
 import { PhysicalMemory } from '../mem/physical-memory.js';
-import { ThreadState, Slot, MSR, DEC_SLOT, decrementerStored, decrementerValue, type ThreadSnapshot } from '../cpu/state.js';
+import { ThreadState, Slot, MSR, DEC_SLOT, decrementerStored, decrementerToValue, type ThreadSnapshot } from '../cpu/state.js';
 import { PVR_POWER9 } from '../cpu/spr.js';
 import { Step, type Executor, type InstructionObserver } from '../cpu/executor.js';
 import { XscomBus } from './xscom.js';
@@ -449,13 +449,15 @@ export class Machine implements Platform {
    * does not run for a stopped core, however many cycles hostboot takes). Once per stop.
    */
   private stopDecrementers(): void {
-    if (this.cost.timeBase !== 'cycles' || this.decrementersStopped) return;
-    const tb = timeBaseAt(this.cost, this.currentCycle);
-    for (const t of this.threads) {
-      t.r[2 * DEC_SLOT] = 0;
-      t.r[2 * DEC_SLOT + 1] = decrementerValue(t.r[2 * DEC_SLOT + 1]!, tb);
-    }
+    const tb = this.countingTimeBase();
+    if (tb === undefined) return;
+    for (const t of this.threads) decrementerToValue(t.r, tb);
     this.decrementersStopped = true;
+  }
+
+  /** The time base now while decrementers count (cost-2, clocks running), else undefined. */
+  private countingTimeBase(): number | undefined {
+    return this.cost.timeBase !== 'cycles' || this.decrementersStopped ? undefined : timeBaseAt(this.cost, this.currentCycle);
   }
 
   /**
@@ -690,9 +692,8 @@ export class Machine implements Platform {
    */
   architectedThreads(): ThreadSnapshot[] {
     const snaps = this.snapshotThreads();
-    if (this.cost.timeBase !== 'cycles' || this.decrementersStopped) return snaps;
-    const tb = timeBaseAt(this.cost, this.currentCycle);
-    for (const s of snaps) s.r[2 * DEC_SLOT + 1] = decrementerValue(s.r[2 * DEC_SLOT + 1]!, tb);
+    const tb = this.countingTimeBase();
+    if (tb !== undefined) for (const s of snaps) decrementerToValue(s.r, tb);
     return snaps;
   }
 

@@ -8,8 +8,8 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { packPayload } from '../../traces/codec.js';
-import { ExecModel, MODEL_PAGES_MAX, MODEL_THREADS_MAX, sameMem, sameRegs } from '../../traces/exec-model.js';
-import { InsnEncoder } from '../../traces/insn-codec.js';
+import { ExecModel, MODEL_PAGES_MAX, MODEL_THREADS_MAX } from '../../traces/exec-model.js';
+import { InsnEncoder, sameMem, sameRegs } from '../../traces/insn-codec.js';
 import { InsnDecoderV2, InsnEncoderV2, recordsCrc } from '../../traces/insn-codec-v2.js';
 import { ChunkKind, FORMAT_VERSION, encodeChunk, encodePreamble, type InstructionRecord, type InstructionsPayload } from '../../traces/format.js';
 import { collect, readTraceBytes } from '../../traces/reader.js';
